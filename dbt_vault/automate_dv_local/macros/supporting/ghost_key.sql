@@ -1,0 +1,8 @@
+{#-
+    The key and hashdiff of a ghost record: the character '0' repeated as many times as the digest has
+    hex digits (32 for MD5, 64 for SHA-256), stored as those ASCII bytes - not as zero bytes.
+-#}
+{%- macro ghost_key() -%}
+    {%- set hex_digits = 32 if (var('hash', 'MD5') | string | upper) == 'MD5' else 64 -%}
+    {{- "convert_to(repeat('0', " ~ hex_digits ~ "), 'UTF8')" -}}
+{%- endmacro -%}

@@ -1,0 +1,221 @@
+"""Where the vault lives: an embedded PostgreSQL (pgserver) or an external server.
+
+The embedded server keeps its files in ``.dvkit/pgdata`` inside the project and listens on a unix
+socket only. ``DVKIT_DATABASE_URL`` points every command at an external server instead.
+
+The database is always created with a UTF-8 ``LC_CTYPE``: ``UPPER()`` of accented letters, and so
+every hash of Portuguese text, depends on it (``'são paulo'`` must upper-case to ``'SÃO PAULO'``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from generator.errors import DvkitError
+
+URL_ENV = "DVKIT_DATABASE_URL"
+DEFAULT_DBNAME = "dvkit"
+UTF8_LOCALE = "C.UTF-8"
+
+
+@dataclass(frozen=True)
+class Database:
+    """Connection facts for one PostgreSQL database.
+
+    >>> db = Database(host="/tmp/s", port=5432, user="postgres", password="", dbname="dvkit")
+    >>> db.display_url()
+    'postgresql://postgres@/dvkit?host=/tmp/s&port=5432'
+    """
+
+    host: str
+    port: int
+    user: str
+    password: str
+    dbname: str
+    embedded: bool = False
+
+    def conninfo(self) -> str:
+        return make_conninfo(
+            host=self.host, port=self.port, user=self.user, password=self.password or None,
+            dbname=self.dbname,
+        )
+
+    def connect(self, **kwargs: object) -> psycopg.Connection:
+        try:
+            return psycopg.connect(self.conninfo(), **kwargs)  # type: ignore[arg-type]
+        except psycopg.OperationalError as exc:
+            raise DvkitError(
+                f"cannot connect to PostgreSQL at {self.display_url()}: {redact(str(exc), self)}",
+                hint=f"start the embedded server with `dvkit db start`, or check {URL_ENV}",
+            ) from None
+
+    def display_url(self) -> str:
+        """The URL with the password masked: safe to print and log."""
+        auth = self.user + (":***" if self.password else "")
+        if self.host.startswith("/"):
+            return f"postgresql://{auth}@/{self.dbname}?host={self.host}&port={self.port}"
+        return f"postgresql://{auth}@{self.host}:{self.port}/{self.dbname}"
+
+    def dbt_env(self) -> dict[str, str]:
+        """Environment variables read by ``dbt_vault/profiles.yml``."""
+        return {
+            "DVKIT_PG_HOST": self.host,
+            "DVKIT_PG_PORT": str(self.port),
+            "DVKIT_PG_USER": self.user,
+            "DVKIT_PG_PASSWORD": self.password,
+            "DVKIT_PG_DBNAME": self.dbname,
+        }
+
+
+def redact(text: str, db: Database | None = None) -> str:
+    """Remove a password from text before it is shown to anyone."""
+    if db is not None and db.password:
+        text = text.replace(db.password, "***")
+    return text
+
+
+def from_url(url: str) -> Database:
+    """Parse a libpq URL or key=value string.
+
+    >>> from_url("postgresql://me:pw@db.example:5433/vault").port
+    5433
+    """
+    try:
+        parts = conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        raise DvkitError(
+            f"{URL_ENV} is not a valid PostgreSQL URL",
+            hint="use the form postgresql://user:password@host:5432/dbname",
+        ) from None
+    return Database(
+        host=str(parts.get("host") or "localhost"),
+        port=int(parts.get("port") or 5432),
+        user=str(parts.get("user") or os.environ.get("USER", "postgres")),
+        password=str(parts.get("password") or ""),
+        dbname=str(parts.get("dbname") or DEFAULT_DBNAME),
+    )
+
+
+class EmbeddedServer:
+    """A private PostgreSQL server for one project folder, run by pgserver."""
+
+    def __init__(self, data_dir: Path, dbname: str = DEFAULT_DBNAME) -> None:
+        self.data_dir = data_dir.resolve()
+        self.dbname = dbname
+
+    def is_running(self) -> bool:
+        info = self._postmaster_info()
+        return info is not None and info.is_running()
+
+    def start(self) -> Database:
+        """Start the server when it is not running and make sure the database exists."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        pgserver = _import_pgserver()
+        # initdb inherits the locale from the environment: make it UTF-8 whatever the shell says.
+        with _environ(LC_ALL=UTF8_LOCALE, LANG=UTF8_LOCALE):
+            server = pgserver.get_server(self.data_dir, cleanup_mode=None)
+        info = server.get_postmaster_info()
+        admin = Database(
+            host=str(info.socket_dir), port=int(info.port or 5432), user="postgres", password="",
+            dbname="postgres", embedded=True,
+        )
+        ensure_database(admin, self.dbname)
+        return Database(**{**admin.__dict__, "dbname": self.dbname})
+
+    def stop(self) -> bool:
+        """Stop the server; return False when it was not running."""
+        if not self.is_running():
+            return False
+        pgserver = _import_pgserver()
+        from pgserver._commands import pg_ctl  # the package's own wrapper runs as its system user
+
+        user = "pgserver" if hasattr(os, "geteuid") and os.geteuid() == 0 else None
+        pg_ctl(["-w", "stop", "-m", "fast"], pgdata=self.data_dir, user=user)
+        del pgserver
+        return True
+
+    def pid(self) -> int | None:
+        info = self._postmaster_info()
+        return info.pid if info is not None and info.is_running() else None
+
+    def _postmaster_info(self):  # type: ignore[no-untyped-def]
+        _import_pgserver()
+        from pgserver.utils import PostmasterInfo
+
+        return PostmasterInfo.read_from_pgdata(self.data_dir)
+
+
+def ensure_database(admin: Database, dbname: str) -> None:
+    """Create ``dbname`` with a UTF-8 ctype unless it exists (names are checked, never interpolated raw)."""
+    with admin.connect(autocommit=True) as conn:
+        exists = conn.execute("select 1 from pg_database where datname = %s", (dbname,)).fetchone()
+        if exists:
+            return
+        conn.execute(
+            sql.SQL(
+                "create database {} template template0 encoding 'UTF8' lc_collate {} lc_ctype {}"
+            ).format(
+                sql.Identifier(dbname),
+                sql.Literal(UTF8_LOCALE),
+                sql.Literal(UTF8_LOCALE),
+            )
+        )
+
+
+def project_data_dir(project_dir: Path) -> Path:
+    return project_dir / ".dvkit" / "pgdata"
+
+
+def resolve(project_dir: Path, start: bool = True) -> Database:
+    """The database every command uses: the external URL when set, else the embedded server."""
+    url = os.environ.get(URL_ENV)
+    if url:
+        return from_url(url)
+    server = EmbeddedServer(project_data_dir(project_dir))
+    if not start and not server.is_running():
+        raise DvkitError("the embedded database is not running", hint="run `dvkit db start`")
+    return server.start()
+
+
+def ctype_of(db: Database) -> str:
+    with db.connect() as conn:
+        row = conn.execute(
+            "select datctype from pg_database where datname = current_database()"
+        ).fetchone()
+    return str(row[0]) if row else ""
+
+
+def _import_pgserver():  # type: ignore[no-untyped-def]
+    # pgserver warns about XDG_RUNTIME_DIR on servers without a login session; harmless here.
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(Path("/tmp") / f"runtime-{os.getuid()}"))
+    Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(mode=0o700, exist_ok=True)
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pgserver
+
+    return pgserver
+
+
+@contextlib.contextmanager
+def _environ(**values: str) -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old

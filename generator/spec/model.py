@@ -1,0 +1,142 @@
+"""The typed model of a vault spec: what the YAML says, after validation.
+
+Nothing here knows about dbt or PostgreSQL; the renderer turns these objects into files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where an entity is declared, for messages and generated-file headers."""
+
+    path: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """Columns borrowed from another source by a shared column (rendered as a staging join)."""
+
+    source: str
+    on: str
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    file: str
+    record_source: str
+    columns: tuple[tuple[str, str], ...]
+    origin: Origin
+    description: str = ""
+    lookups: tuple[Lookup, ...] = ()
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.columns)
+
+    def staged_columns(self) -> tuple[str, ...]:
+        """Columns a stage over this source can use: its own and its lookups'."""
+        return self.column_names + tuple(c for lookup in self.lookups for c in lookup.columns)
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One source delivering a hub's business key, under the source's column names."""
+
+    source: str
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Hub:
+    name: str
+    business_key: tuple[str, ...]
+    feeds: tuple[Feed, ...]
+    origin: Origin
+    description: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}_hk"
+
+    @property
+    def model(self) -> str:
+        return f"hub_{self.name}"
+
+    def columns_in(self, source: str) -> tuple[str, ...]:
+        """The columns of ``source`` that hold this hub's business key.
+
+        A source that feeds the hub may name them differently; any other source must use the
+        hub's own names.
+        """
+        for feed in self.feeds:
+            if feed.source == source:
+                return feed.columns
+        return self.business_key
+
+
+@dataclass(frozen=True)
+class Link:
+    name: str
+    hubs: tuple[str, ...]
+    sources: tuple[str, ...]
+    origin: Origin
+    description: str = ""
+    dependent_child_key: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}_hk"
+
+    @property
+    def model(self) -> str:
+        return f"link_{self.name}"
+
+
+@dataclass(frozen=True)
+class Satellite:
+    name: str
+    parent: str
+    source: str
+    payload: tuple[str, ...]
+    origin: Origin
+    description: str = ""
+    effective_from: str | None = None
+
+    @property
+    def hashdiff(self) -> str:
+        return f"{self.name}_hashdiff"
+
+    @property
+    def model(self) -> str:
+        return f"sat_{self.name}"
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A whole, valid vault spec."""
+
+    sources: tuple[Source, ...] = ()
+    hubs: tuple[Hub, ...] = ()
+    links: tuple[Link, ...] = ()
+    satellites: tuple[Satellite, ...] = ()
+
+    def source(self, name: str) -> Source:
+        return next(s for s in self.sources if s.name == name)
+
+    def hub(self, name: str) -> Hub:
+        return next(h for h in self.hubs if h.name == name)
+
+    def link(self, name: str) -> Link:
+        return next(link for link in self.links if link.name == name)
+
+    def parent_of(self, sat: Satellite) -> Hub | Link:
+        for entity in (*self.hubs, *self.links):
+            if entity.name == sat.parent:
+                return entity
+        raise KeyError(sat.parent)

@@ -1,0 +1,112 @@
+"""Structural checks of one spec file against the JSON Schema, as ``path:line`` problems.
+
+The schema (``schema.json``) is the single description of the format: editors use it for completion,
+and this module uses it to find unknown keys, missing keys, wrong types and unsafe names. Its terse
+messages are rewritten for people, with the closest known key as a hint.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import jsonschema
+
+from generator.spec.yaml_lines import LineDict, LineList, Problem
+
+SAFE_NAME_HELP = "use lowercase letters, digits and underscores, starting with a letter (no quotes, semicolons or spaces)"
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict[str, Any]:
+    return json.loads(resources.files("generator.spec").joinpath("schema.json").read_text())
+
+
+def check_structure(doc: Any, path: str) -> list[Problem]:
+    """Every schema violation in ``doc`` (a parsed spec file), one problem each."""
+    if doc is None:
+        return [Problem(path, 1, "the file is empty", "add a section such as `hubs:` or delete the file")]
+    validator = jsonschema.Draft202012Validator(schema())
+    problems = [_explain(error, doc, path) for error in validator.iter_errors(doc)]
+    return sorted(set(problems), key=lambda p: (p.line, p.message))
+
+
+def _explain(error: jsonschema.ValidationError, doc: Any, path: str) -> Problem:
+    # oneOf errors hide the useful one: report the most specific alternative.
+    if error.validator == "oneOf" and error.context:
+        # Errors below the value come from the alternative of the value's own shape (a list item).
+        deeper = [e for e in error.context if e.relative_path]
+        best = jsonschema.exceptions.best_match(deeper or error.context)
+        if best is not None:
+            return _explain(best, doc, path)
+    container, line = _locate(doc, list(error.absolute_path))
+    where = _where(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = list(error.schema.get("properties", {}))
+        unknown = [k for k in error.instance if k not in allowed]
+        key = unknown[0] if unknown else "?"
+        if isinstance(error.instance, LineDict):
+            line = error.instance.line_of(key)
+        close = difflib.get_close_matches(key, allowed, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"allowed keys: {', '.join(allowed)}"
+        return Problem(path, line, f"unknown key '{key}'{where}", hint)
+    if error.validator == "required":
+        missing = str(error.message).split("'")[1] if "'" in error.message else error.message
+        return Problem(path, line, f"missing key '{missing}'{where}", f"add `{missing}:`")
+    if error.validator == "pattern" and error.schema.get("pattern", "").startswith("^[a-z_]"):
+        return Problem(path, line, f"'{error.instance}' is not a safe SQL name{where}", SAFE_NAME_HELP)
+    if error.validator == "propertyNames":
+        bad = error.instance if not isinstance(error.instance, dict) else "?"
+        if isinstance(container, LineDict):
+            line = container.line_of(str(bad))
+        return Problem(path, line, f"'{bad}' is not a safe SQL name{where}", SAFE_NAME_HELP)
+    if error.validator == "pattern":
+        return Problem(path, line, f"'{error.instance}' does not match {error.schema['pattern']}{where}",
+                       error.schema.get("description"))
+    if error.validator == "enum":
+        allowed = error.schema["enum"]
+        close = difflib.get_close_matches(str(error.instance), [str(a) for a in allowed], n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(map(str, allowed))}"
+        return Problem(path, line, f"'{error.instance}' is not allowed{where}", hint)
+    if error.validator == "type":
+        expected = error.schema["type"]
+        shown = {"array": "a list", "object": "a mapping", "string": "a string"}.get(expected, expected)
+        return Problem(path, line, f"expected {shown}{where}, got {_kind(error.instance)}")
+    if error.validator in ("minItems", "minProperties"):
+        return Problem(path, line, f"must not be empty{where}")
+    return Problem(path, line, f"{error.message}{where}")
+
+
+def _locate(doc: Any, path: list[Any]) -> tuple[Any, int]:
+    """The innermost container on the path and the line of the addressed value."""
+    node, line = doc, getattr(doc, "line", 1)
+    for part in path:
+        if isinstance(node, LineDict) and part in node:
+            line = node.line_of(part)
+            parent, node = node, node[part]
+        elif isinstance(node, LineList) and isinstance(part, int) and part < len(node):
+            line = node.line_of(part)
+            parent, node = node, node[part]
+        else:
+            break
+        del parent
+    line = getattr(node, "line", line)
+    return node, line
+
+
+def _where(path: Any) -> str:
+    parts = [p for p in path if isinstance(p, str)]
+    return f" in {'.'.join(parts)}" if parts else ""
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    return f"{type(value).__name__} {value!r}"

@@ -1,0 +1,409 @@
+"""Read a spec folder, check everything, and build the typed model.
+
+Every problem is collected (never just the first), each with file, line and a hint. A spec with
+problems yields no model, so nothing unchecked can reach the renderer or the database.
+
+>>> from pathlib import Path
+>>> result = load_spec(Path("vault_spec"))  # doctest: +SKIP
+>>> result.ok, [str(p) for p in result.problems]  # doctest: +SKIP
+(True, [])
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator.spec.model import Feed, Hub, Link, Lookup, Origin, Satellite, Source, Spec
+from generator.spec.structure import check_structure
+from generator.spec.yaml_lines import LineDict, LineList, Problem, SpecSyntaxError, load_text
+
+# Column names the staging layer and the landing tables add themselves.
+LANDING_COLUMNS = ("_batch_id", "_load_ts", "_record_source", "_source_file", "_source_line")
+STAGED_COLUMNS = ("load_datetime", "record_source", "effective_from")
+
+# PostgreSQL reserved words that cannot be a column name without quoting (dvkit never quotes).
+RESERVED = frozenset(
+    """all analyse analyze and any array as asc asymmetric authorization binary both case cast check
+    collate collation column concurrently constraint create cross current_catalog current_date
+    current_role current_schema current_time current_timestamp current_user default deferrable desc
+    distinct do else end except false fetch for foreign freeze from full grant group having ilike in
+    initially inner intersect into is isnull join lateral leading left like limit localtime
+    localtimestamp natural not notnull null offset on only or order outer overlaps placing primary
+    references returning right select session_user similar some symmetric system_user table
+    tablesample then to trailing true union unique user using variadic verbose when where window
+    with""".split()
+)
+
+SECTIONS = ("sources", "hubs", "links", "satellites")
+
+
+@dataclass
+class SpecResult:
+    spec: Spec | None
+    problems: list[Problem] = field(default_factory=list)
+    files: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def load_spec(spec_dir: Path, root: Path | None = None) -> SpecResult:
+    """Load and validate every ``*.yml`` file under ``spec_dir``.
+
+    Paths in problems are relative to ``root`` (default: the spec folder's parent), the way a
+    modeler sees them in the repository.
+    """
+    root = root or spec_dir.parent
+    if not spec_dir.is_dir():
+        return SpecResult(None, [Problem(str(spec_dir), 0, "spec folder not found",
+                                         "run dvkit in the project folder or pass --spec")])
+    files = sorted(p for p in spec_dir.rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file())
+    if not files:
+        return SpecResult(None, [Problem(_rel(spec_dir, root), 0, "no spec files (*.yml) found",
+                                         "add vault_spec/hubs.yml and friends")])
+    problems: list[Problem] = []
+    docs: list[tuple[str, Any]] = []
+    for file in files:
+        rel = _rel(file, root)
+        try:
+            doc = load_text(file.read_text(encoding="utf-8"), rel)
+        except SpecSyntaxError as exc:
+            problems.extend(exc.problems)
+            continue
+        except UnicodeDecodeError as exc:
+            problems.append(Problem(rel, 1, f"not UTF-8 text ({exc.reason})", "save the file as UTF-8"))
+            continue
+        structural = check_structure(doc, rel)
+        problems.extend(structural)
+        docs.append((rel, doc))
+    checker = _Checker(docs, problems)
+    spec = checker.run()
+    problems.sort(key=lambda p: (p.path, p.line, p.message))
+    return SpecResult(None if problems else spec, problems, tuple(_rel(f, root) for f in files))
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list):
+        return tuple(v for v in value if isinstance(v, str))
+    return ()
+
+
+def _hint(name: str, known: Iterable[str], kind: str) -> str:
+    known = sorted(set(known))
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    return f"known {kind}: {', '.join(known)}" if known else f"declare the {kind[:-1]} first"
+
+
+class _Checker:
+    """Cross-entity checks over all files at once (names are global to the spec)."""
+
+    def __init__(self, docs: list[tuple[str, Any]], problems: list[Problem]) -> None:
+        self.problems = problems
+        self.items: dict[str, list[tuple[str, LineDict]]] = {s: [] for s in SECTIONS}
+        for path, doc in docs:
+            if not isinstance(doc, LineDict):
+                continue
+            for section in SECTIONS:
+                entries = doc.get(section)
+                if isinstance(entries, LineList):
+                    self.items[section].extend(
+                        (path, e) for e in entries if isinstance(e, LineDict) and isinstance(e.get("name"), str)
+                    )
+
+    def add(self, path: str, line: int, message: str, hint: str | None = None) -> None:
+        self.problems.append(Problem(path, line, message, hint))
+
+    def run(self) -> Spec:
+        sources = self._sources()
+        hubs = self._hubs(sources)
+        links = self._links(sources, hubs)
+        satellites = self._satellites(sources, hubs, links)
+        return Spec(
+            sources=tuple(sorted(sources.values(), key=lambda s: s.name)),
+            hubs=tuple(sorted(hubs.values(), key=lambda h: h.name)),
+            links=tuple(sorted(links.values(), key=lambda x: x.name)),
+            satellites=tuple(sorted(satellites.values(), key=lambda s: s.name)),
+        )
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _unique(self, section: str, taken: dict[str, tuple[str, int]]) -> list[tuple[str, LineDict]]:
+        kept = []
+        for path, entry in self.items[section]:
+            name = entry["name"]
+            line = entry.line_of("name")
+            if name in taken:
+                first_path, first_line = taken[name]
+                self.add(path, line, f"duplicate name '{name}' (already declared at {first_path}:{first_line})",
+                         "give each entity its own name")
+                continue
+            taken[name] = (path, line)
+            kept.append((path, entry))
+        return kept
+
+    def _column_ok(self, path: str, line: int, column: str, source: Source, role: str) -> bool:
+        available = source.staged_columns()
+        if column in available:
+            return True
+        self.add(path, line, f"{role} column '{column}' is not a column of source '{source.name}'",
+                 _hint(column, available, "columns"))
+        return False
+
+    def _source_ref(self, path: str, line: int, name: Any, sources: dict[str, Source]) -> Source | None:
+        if not isinstance(name, str):
+            return None
+        if name in sources:
+            return sources[name]
+        if name not in self._declared("sources"):
+            self.add(path, line, f"unknown source '{name}'", _hint(name, self._declared("sources"), "sources"))
+        return None
+
+    def _declared(self, section: str) -> set[str]:
+        return {entry["name"] for _, entry in self.items[section]}
+
+    # -- sources ---------------------------------------------------------------------------------
+
+    def _sources(self) -> dict[str, Source]:
+        result: dict[str, Source] = {}
+        files: dict[str, tuple[str, int]] = {}
+        raw = self._unique("sources", {})
+        for path, entry in raw:
+            columns = entry.get("columns")
+            if not isinstance(columns, LineDict) or not isinstance(entry.get("file"), str):
+                continue
+            bad = False
+            for column in columns:
+                line = columns.line_of(column)
+                if column in LANDING_COLUMNS or column in STAGED_COLUMNS or column.endswith(("_hk", "_hashdiff")):
+                    self.add(path, line, f"column name '{column}' is reserved for columns dvkit adds",
+                             "rename it in the spec (the file's header must then match)")
+                    bad = True
+                elif column in RESERVED:
+                    self.add(path, line, f"column name '{column}' is an SQL reserved word",
+                             "dvkit never quotes names; rename the column")
+                    bad = True
+            file = entry["file"]
+            if file in files:
+                self.add(path, entry.line_of("file"), f"file '{file}' is already read by another source "
+                         f"({files[file][0]}:{files[file][1]})", "one source per file")
+            files[file] = (path, entry.line_of("file"))
+            if bad:
+                continue
+            result[entry["name"]] = Source(
+                name=entry["name"],
+                file=file,
+                record_source=str(entry.get("record_source") or file),
+                columns=tuple((c, str(t)) for c, t in columns.items()),
+                origin=Origin(path, entry.line),
+                description=str(entry.get("description", "")).strip(),
+            )
+        # Lookups need every source declared first.
+        for path, entry in raw:
+            source = result.get(entry["name"])
+            lookups = entry.get("lookups")
+            if source is None or not isinstance(lookups, LineList):
+                continue
+            parsed = []
+            for index, lookup in enumerate(lookups):
+                if not isinstance(lookup, LineDict):
+                    continue
+                parsed_lookup = self._lookup(path, lookups.line_of(index), lookup, source, result)
+                if parsed_lookup:
+                    parsed.append(parsed_lookup)
+            result[source.name] = Source(**{**source.__dict__, "lookups": tuple(parsed)})
+        return result
+
+    def _lookup(self, path: str, line: int, lookup: LineDict, source: Source,
+                sources: dict[str, Source]) -> Lookup | None:
+        other = self._source_ref(path, lookup.line_of("source"), lookup.get("source"), sources)
+        on = lookup.get("on")
+        columns = _names(lookup.get("columns"))
+        if other is None or not isinstance(on, str):
+            return None
+        ok = True
+        if other.name == source.name:
+            self.add(path, lookup.line_of("source"), "a source cannot look up columns in itself")
+            return None
+        for owner in (source, other):
+            if on not in owner.column_names:
+                self.add(path, lookup.line_of("on"), f"join column '{on}' is not a column of source '{owner.name}'",
+                         _hint(on, owner.column_names, "columns"))
+                ok = False
+        for column in columns:
+            if column not in other.column_names:
+                self.add(path, lookup.line_of("columns"),
+                         f"lookup column '{column}' is not a column of source '{other.name}'",
+                         _hint(column, other.column_names, "columns"))
+                ok = False
+            elif column in source.column_names:
+                self.add(path, lookup.line_of("columns"),
+                         f"lookup column '{column}' already exists in source '{source.name}'",
+                         "drop it from the lookup")
+                ok = False
+        return Lookup(other.name, on, columns) if ok else None
+
+    # -- hubs ------------------------------------------------------------------------------------
+
+    def _hubs(self, sources: dict[str, Source]) -> dict[str, Hub]:
+        result: dict[str, Hub] = {}
+        taken: dict[str, tuple[str, int]] = {}
+        for path, entry in self._unique("hubs", taken):
+            business_key = _names(entry.get("business_key"))
+            feeds_raw = entry.get("sources")
+            if not business_key or not isinstance(feeds_raw, LineList):
+                continue
+            feeds, ok = [], True
+            for index, feed in enumerate(feeds_raw):
+                if not isinstance(feed, LineDict):
+                    continue
+                line = feeds_raw.line_of(index)
+                source = self._source_ref(path, feed.line_of("source"), feed.get("source"), sources)
+                if source is None:
+                    ok = False
+                    continue
+                columns = _names(feed.get("business_key")) or business_key
+                if len(columns) != len(business_key):
+                    self.add(path, feed.line_of("business_key"),
+                             f"source '{source.name}' gives {len(columns)} key column(s), hub '{entry['name']}' "
+                             f"has {len(business_key)}", "list one source column per business key column")
+                    ok = False
+                for column in columns:
+                    ok &= self._column_ok(path, feed.line_of("business_key") if "business_key" in feed else line,
+                                          column, source, "business key")
+                feeds.append(Feed(source.name, columns))
+            if ok:
+                result[entry["name"]] = Hub(entry["name"], business_key, tuple(feeds), Origin(path, entry.line),
+                                            str(entry.get("description", "")).strip())
+        self._hub_link_names = taken
+        return result
+
+    # -- links -----------------------------------------------------------------------------------
+
+    def _links(self, sources: dict[str, Source], hubs: dict[str, Hub]) -> dict[str, Link]:
+        result: dict[str, Link] = {}
+        declared_hubs = self._declared("hubs")
+        for path, entry in self._unique("links", self._hub_link_names):
+            hub_names = _names(entry.get("hubs"))
+            sources_raw = entry.get("sources")
+            if not hub_names or not isinstance(sources_raw, LineList):
+                continue
+            ok = True
+            hubs_list = entry["hubs"]
+            for index, name in enumerate(hub_names):
+                if name not in declared_hubs:
+                    self.add(path, hubs_list.line_of(index), f"unknown hub '{name}' in link '{entry['name']}'",
+                             _hint(name, declared_hubs, "hubs"))
+                    ok = False
+                elif hub_names.index(name) != index:
+                    self.add(path, hubs_list.line_of(index), f"hub '{name}' appears twice in link '{entry['name']}'",
+                             "a link joins distinct hubs")
+                    ok = False
+                elif name not in hubs:
+                    ok = False  # the hub itself is broken and reported
+            dck = _names(entry.get("dependent_child_key"))
+            link_sources = []
+            for index, item in enumerate(sources_raw):
+                if not isinstance(item, LineDict):
+                    continue
+                source = self._source_ref(path, item.line_of("source"), item.get("source"), sources)
+                if source is None:
+                    ok = False
+                    continue
+                line = sources_raw.line_of(index)
+                if ok:
+                    for hub_name in hub_names:
+                        for column in hubs[hub_name].columns_in(source.name):
+                            ok &= self._column_ok(path, line, column, source, f"hub '{hub_name}' key")
+                for column in dck:
+                    ok &= self._column_ok(path, entry.line_of("dependent_child_key"), column, source,
+                                          "dependent child key")
+                link_sources.append(source.name)
+            if ok:
+                result[entry["name"]] = Link(entry["name"], hub_names, tuple(link_sources), Origin(path, entry.line),
+                                             str(entry.get("description", "")).strip(), dck)
+        return result
+
+    # -- satellites ------------------------------------------------------------------------------
+
+    def _satellites(self, sources: dict[str, Source], hubs: dict[str, Hub],
+                    links: dict[str, Link]) -> dict[str, Satellite]:
+        result: dict[str, Satellite] = {}
+        parents = self._declared("hubs") | self._declared("links")
+        for path, entry in self._unique("satellites", {}):
+            parent_name, payload = entry.get("parent"), _names(entry.get("payload"))
+            if not isinstance(parent_name, str) or not payload:
+                continue
+            ok = True
+            if parent_name not in parents:
+                self.add(path, entry.line_of("parent"), f"unknown parent '{parent_name}' of satellite '{entry['name']}'",
+                         _hint(parent_name, parents, "hubs and links"))
+                ok = False
+            source = self._source_ref(path, entry.line_of("source"), entry.get("source"), sources)
+            if source is None:
+                continue
+            payload_list = entry["payload"]
+            seen: set[str] = set()
+            for index, column in enumerate(payload):
+                line = payload_list.line_of(index) if isinstance(payload_list, LineList) else entry.line
+                if column in seen:
+                    self.add(path, line, f"payload column '{column}' is listed twice", "remove one")
+                    ok = False
+                seen.add(column)
+                ok &= self._column_ok(path, line, column, source, "payload")
+            effective_from = entry.get("effective_from")
+            if isinstance(effective_from, str):
+                ok &= self._column_ok(path, entry.line_of("effective_from"), effective_from, source, "effective_from")
+            key_columns = self._parent_keys(path, entry, parent_name, source, hubs, links)
+            if key_columns is None:
+                ok = False
+            else:
+                for index, column in enumerate(payload):
+                    if column in key_columns:
+                        line = payload_list.line_of(index) if isinstance(payload_list, LineList) else entry.line
+                        self.add(path, line, f"payload column '{column}' is a key of '{parent_name}'",
+                                 "keys live in hubs and links; remove it from the payload")
+                        ok = False
+            if ok:
+                result[entry["name"]] = Satellite(
+                    entry["name"], parent_name, source.name, payload, Origin(path, entry.line),
+                    str(entry.get("description", "")).strip(),
+                    effective_from if isinstance(effective_from, str) else None,
+                )
+        return result
+
+    def _parent_keys(self, path: str, entry: LineDict, parent_name: str, source: Source,
+                     hubs: dict[str, Hub], links: dict[str, Link]) -> tuple[str, ...] | None:
+        """Source columns forming the parent's key, or None when the source cannot give them."""
+        if parent_name in hubs:
+            columns = hubs[parent_name].columns_in(source.name)
+        elif parent_name in links:
+            link = links[parent_name]
+            if source.name not in link.sources:
+                self.add(path, entry.line_of("source"),
+                         f"source '{source.name}' does not feed link '{link.name}'",
+                         f"use one of: {', '.join(link.sources)}")
+                return None
+            columns = tuple(c for h in link.hubs for c in hubs[h].columns_in(source.name))
+            columns += link.dependent_child_key
+        else:
+            return None  # unknown or broken parent, reported elsewhere
+        ok = True
+        for column in columns:
+            ok &= self._column_ok(path, entry.line_of("parent"), column, source, f"'{parent_name}' key")
+        return columns if ok else None

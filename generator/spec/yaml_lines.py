@@ -1,0 +1,118 @@
+"""YAML loading that remembers where every value came from.
+
+Validation messages must say ``file:line``, so the spec is read into plain dicts and lists that also
+carry the line of each key and item (PyYAML's ``safe_load`` forgets them). Duplicate keys, which
+PyYAML silently overwrites, are reported instead.
+
+>>> doc = load_text("hubs:\\n  - name: order\\n", "hubs.yml")
+>>> doc["hubs"][0]["name"], doc["hubs"][0].line_of("name")
+('order', 2)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding about the spec, with where it is and how to fix it."""
+
+    path: str
+    line: int
+    message: str
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        text = f"{self.path}:{self.line}: {self.message}"
+        return f"{text} (hint: {self.hint})" if self.hint else text
+
+
+class LineDict(dict):  # type: ignore[type-arg]
+    """A mapping that knows its own line and the line of each key."""
+
+    def __init__(self, line: int, path: str) -> None:
+        super().__init__()
+        self.line = line
+        self.path = path
+        self.key_lines: dict[str, int] = {}
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class LineList(list):  # type: ignore[type-arg]
+    """A sequence that knows its own line and the line of each item."""
+
+    def __init__(self, line: int, path: str) -> None:
+        super().__init__()
+        self.line = line
+        self.path = path
+        self.item_lines: list[int] = []
+
+    def line_of(self, index: int) -> int:
+        return self.item_lines[index] if index < len(self.item_lines) else self.line
+
+
+class SpecSyntaxError(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def load_text(text: str, path: str) -> Any:
+    """Parse one YAML document into LineDict/LineList/scalars; raise SpecSyntaxError on bad YAML."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        raise SpecSyntaxError(
+            [Problem(path, line, f"invalid YAML: {exc.problem or exc}", "check indentation and quoting")]
+        ) from None
+    except yaml.YAMLError as exc:
+        raise SpecSyntaxError([Problem(path, 1, f"invalid YAML: {exc}")]) from None
+    if node is None:
+        return None
+    problems: list[Problem] = []
+    value = _convert(node, path, problems)
+    if problems:
+        raise SpecSyntaxError(problems)
+    return value
+
+
+def _convert(node: yaml.Node, path: str, problems: list[Problem]) -> Any:
+    line = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        result = LineDict(line, path)
+        for key_node, value_node in node.value:
+            # Keys keep their text: YAML 1.1 would read a key `on` or `yes` as a boolean.
+            key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else str(_scalar(key_node))
+            key_line = key_node.start_mark.line + 1
+            if key in result:
+                problems.append(
+                    Problem(path, key_line, f"duplicate key '{key}' (first at line {result.key_lines[key]})",
+                            "keep one of them")
+                )
+                continue
+            result[key] = _convert(value_node, path, problems)
+            result.key_lines[key] = key_line
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        items = LineList(line, path)
+        for item in node.value:
+            items.append(_convert(item, path, problems))
+            items.item_lines.append(item.start_mark.line + 1)
+        return items
+    return _scalar(node)
+
+
+def _scalar(node: yaml.Node) -> Any:
+    # Resolve the scalar with the safe loader's own rules (so `true`, `12` and `null` keep their types).
+    return _CONSTRUCTOR.construct_object(node)  # type: ignore[arg-type]
+
+
+_CONSTRUCTOR = yaml.SafeLoader("")
