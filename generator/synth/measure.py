@@ -23,10 +23,11 @@ import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-#: Probabilities at which continuous distributions are tabulated (inverse CDF knots).
+#: Probabilities at which continuous distributions are tabulated (inverse CDF knots).  The ends are
+#: the 0.1% and 99.9% quantiles, not min/max, so that single outliers do not stretch the tails.
 PCTS: tuple[float, ...] = (
-    0.0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5,
-    0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99, 0.995, 1.0,
+    0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5,
+    0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999,
 )
 #: Coarser knots for the per-category price tables.
 PRICE_PCTS: tuple[float, ...] = (0.0, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 1.0)
@@ -61,7 +62,8 @@ def _weights(counter: collections.Counter, key=None) -> tuple:
 
 
 def _zip3_table(root: Path, customers: list[dict[str, str]], sellers: list[dict[str, str]]) -> tuple:
-    """Per 3-digit zip sector: state, centroid, customer/seller counts and its main cities."""
+    """Per 3-digit zip sector: (zip3, state, lat, lng, customers, sellers, distinct 5-digit prefixes,
+    ((city, share), ...)) plus the median point spread inside a prefix and between prefixes."""
     geo = _read(root, "olist_geolocation_dataset.csv.gz")
     pts: dict[str, list[tuple[float, float]]] = collections.defaultdict(list)
     state_pts: dict[str, list[tuple[float, float]]] = collections.defaultdict(list)
@@ -72,6 +74,7 @@ def _zip3_table(root: Path, customers: list[dict[str, str]], sellers: list[dict[
     cities: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     states: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     ccount: collections.Counter = collections.Counter()
+    prefixes: dict[str, set[str]] = collections.defaultdict(set)
     scount: collections.Counter = collections.Counter()
     for rows, zcol, ccol, stcol, counter in (
         (customers, "customer_zip_code_prefix", "customer_city", "customer_state", ccount),
@@ -80,6 +83,7 @@ def _zip3_table(root: Path, customers: list[dict[str, str]], sellers: list[dict[
         for r in rows:
             z3 = r[zcol][:3]
             counter[z3] += 1
+            prefixes[z3].add(r[zcol])
             cities[z3][r[ccol]] += 1
             states[z3][r[stcol]] += 1
 
@@ -92,18 +96,19 @@ def _zip3_table(root: Path, customers: list[dict[str, str]], sellers: list[dict[
         state = states[z3].most_common(1)[0][0]
         if z3 in pts:
             lat, lng = centroid(pts[z3])
-        else:  # nearest measured sector of the same state, else the state centroid
+        else:  # nearest measured sector of the same state, else the state centroid, else nearest any
             same = [k for k in pts if states.get(k) and states[k].most_common(1)[0][0] == state]
             if same:
-                near = min(same, key=lambda k: abs(int(k) - int(z3)))
-                lat, lng = centroid(pts[near])
-            else:
+                lat, lng = centroid(pts[min(same, key=lambda k: abs(int(k) - int(z3)))])
+            elif state in state_centroid:
                 lat, lng = state_centroid[state]
+            else:
+                lat, lng = centroid(pts[min(pts, key=lambda k: abs(int(k) - int(z3)))])
         total = sum(cities[z3].values())
         main = [(c, n) for c, n in cities[z3].most_common(3) if n / total >= 0.05] or [cities[z3].most_common(1)[0]]
         msum = sum(n for _, n in main)
         city_shares = tuple((c, round(n / msum, 3)) for c, n in main)
-        table.append((z3, state, lat, lng, ccount[z3], scount[z3], city_shares))
+        table.append((z3, state, lat, lng, ccount[z3], scount[z3], len(prefixes[z3]), city_shares))
     # spread of prefix centroids inside a sector and of points inside a prefix (median sd, degrees)
     pref: dict[str, list[tuple[float, float]]] = collections.defaultdict(list)
     for r in geo:
@@ -154,19 +159,24 @@ def measure(root: Path) -> dict[str, object]:
     month_day_mean = collections.defaultdict(list)
     for d, n in daily.items():
         month_day_mean[(d.year, d.month)].append(n)
-    spikes, resid = [], []
+    wd_total = sum(out["WEEKDAY_COUNTS"])
+    wd_factor = [7 * c / wd_total for c in out["WEEKDAY_COUNTS"]]
+    spikes, resid, poisson = [], [], []
     for d, n in sorted(daily.items()):
         vals = month_day_mean[(d.year, d.month)]
         mean = sum(vals) / len(vals)
         if len(vals) >= 20 and mean >= 20:
-            ratio = n / mean
+            expected = mean * wd_factor[d.weekday()]
+            ratio = n / expected
             if ratio >= 2.0:
                 spikes.append((d.isoformat(), round(ratio, 2)))
             else:
                 resid.append(math.log(ratio))
+                poisson.append(1.0 / expected)  # sampling noise of a count, to be removed
     out["SPECIAL_DAYS"] = tuple(spikes)
     mu = sum(resid) / len(resid)
-    out["DAILY_LOG_SD"] = round(math.sqrt(sum((x - mu) ** 2 for x in resid) / len(resid)), 3)
+    var = sum((x - mu) ** 2 for x in resid) / len(resid) - sum(poisson) / len(poisson)
+    out["DAILY_LOG_SD"] = round(math.sqrt(max(var, 0.0)), 3)
 
     # ---- orders: status and timestamps
     out["STATUS_COUNTS"] = _weights(collections.Counter(r["order_status"] for r in orders))

@@ -1,0 +1,234 @@
+"""Build the vault with dbt: pick the AutomateDV package, stage the pending batches, count rows.
+
+AutomateDV is resolved in this order, and the build says which one it used:
+1. a hub release already in ``dbt_vault/dbt_packages/automate_dv`` (sites that mirror packages copy
+   it there) is used as it is;
+2. else ``dbt deps``, when the dbt hub answers quickly;
+3. else the project's own implementation in ``dbt_vault/automate_dv_local``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.db import Database, redact
+from generator.errors import DvkitError
+from generator.spec.model import Spec
+
+DBT_PROJECT = "dbt_vault"
+BUILTIN_PACKAGE = "automate_dv_local"
+BUILTIN_MARKER = ".dvkit-builtin"
+HUB_HOST = ("hub.getdbt.com", 443)
+MODES = ("auto", "hub", "builtin")
+
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class PackageChoice:
+    kind: str  # "hub release (installed)", "hub release (dbt deps)" or "dvkit built-in"
+    version: str
+
+    def describe(self) -> str:
+        return f"AutomateDV {self.version}: {self.kind}"
+
+
+def _package_version(folder: Path) -> str:
+    try:
+        project = yaml.safe_load((folder / "dbt_project.yml").read_text(encoding="utf-8"))
+        return str(project.get("version", "?"))
+    except (OSError, yaml.YAMLError):
+        return "?"
+
+
+def _hub_reachable(timeout: float = 2.0) -> bool:
+    try:
+        with socket.create_connection(HUB_HOST, timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def resolve_automate_dv(project_dir: Path, mode: str = "auto", log: Log = lambda _: None) -> PackageChoice:
+    """Make ``automate_dv`` importable by the dbt project and say which implementation it is."""
+    dbt_dir = project_dir / DBT_PROJECT
+    installed = dbt_dir / "dbt_packages" / "automate_dv"
+    is_builtin = (installed / BUILTIN_MARKER).exists()
+    if mode in ("auto", "hub") and installed.is_dir() and not is_builtin:
+        return PackageChoice("hub release (installed)", _package_version(installed))
+    if mode in ("auto", "hub") and _hub_reachable():
+        log("dbt hub reachable: installing AutomateDV with dbt deps")
+        done = subprocess.run(
+            [sys.executable, "-m", "dbt.cli.main", "deps", "--project-dir", str(dbt_dir), "--profiles-dir",
+             str(dbt_dir)], capture_output=True, text=True, timeout=120, check=False,
+        )
+        if done.returncode == 0 and (installed / "dbt_project.yml").exists():
+            return PackageChoice("hub release (dbt deps)", _package_version(installed))
+        log("dbt deps failed; using the built-in implementation")
+    if mode == "hub":
+        raise DvkitError("the AutomateDV hub release is not installed and the dbt hub cannot be reached",
+                         hint="copy the release into dbt_vault/dbt_packages/automate_dv, or use --automate-dv builtin")
+    source = dbt_dir / BUILTIN_PACKAGE
+    if installed.exists():
+        shutil.rmtree(installed)
+    shutil.copytree(source, installed)
+    return PackageChoice("dvkit built-in", _package_version(source))
+
+
+@dataclass
+class DbtOutcome:
+    success: bool
+    failures: list[str] = field(default_factory=list)
+    nodes: int = 0
+
+
+def run_dbt(project_dir: Path, db: Database, args: list[str], dbt_vars: dict[str, Any] | None = None,
+            progress: Log | None = None) -> DbtOutcome:
+    """Run one dbt command in-process on the vault project, connected to ``db``."""
+    from dbt.cli.main import dbtRunner  # heavy import: only when a build runs
+
+    dbt_dir = project_dir / DBT_PROJECT
+    os.environ.update(db.dbt_env())
+    command = [*args, "--project-dir", str(dbt_dir), "--profiles-dir", str(dbt_dir),
+               "--log-level", "none", "--log-level-file", "info", "--no-use-colors",
+               "--no-send-anonymous-usage-stats"]
+    if dbt_vars:
+        command += ["--vars", yaml.safe_dump(dbt_vars, default_flow_style=True).strip()]
+
+    def on_event(event: Any) -> None:
+        if progress is None:
+            return
+        name = event.info.name
+        if name in ("LogModelResult", "LogTestResult"):
+            data = event.data
+            status = getattr(data, "status", "")
+            progress(f"{data.index}/{data.total} {data.node_info.node_name} {status}")
+
+    result = dbtRunner(callbacks=[on_event]).invoke(command)
+    outcome = DbtOutcome(success=bool(result.success))
+    if result.exception is not None:
+        outcome.failures.append(redact(str(result.exception), db))
+    run = result.result
+    for node_result in getattr(run, "results", []) or []:
+        outcome.nodes += 1
+        status = str(getattr(node_result, "status", ""))
+        if status in ("error", "fail", "runtime error"):
+            node = getattr(node_result, "node", None)
+            name = getattr(node, "name", "?")
+            outcome.failures.append(f"{name}: {redact(str(node_result.message), db)}")
+    return outcome
+
+
+# -- the build ------------------------------------------------------------------------------------
+
+STATE_DDL = """
+create schema if not exists dvkit;
+create table if not exists dvkit.builds (
+    build_id bigserial primary key,
+    batch_from bigint not null,
+    batch_to bigint not null,
+    automate_dv text not null,
+    started_at timestamptz not null,
+    finished_at timestamptz not null
+);
+"""
+
+
+@dataclass
+class BuildResult:
+    package: PackageChoice
+    batch_from: int
+    batch_to: int
+    row_counts: list[tuple[str, int]]
+    seconds: float
+    null_keys: dict[str, int] = field(default_factory=dict)
+
+
+def pending_batches(db: Database) -> tuple[int, int]:
+    """The batch range not built yet: (first, last); first > last when nothing is pending."""
+    with db.connect() as conn:
+        conn.execute(STATE_DDL)
+        loaded = conn.execute("select to_regclass('landing.batches') is not null").fetchone()
+        if not loaded or not loaded[0]:
+            raise DvkitError("nothing has been loaded yet", hint="run `dvkit load` first")
+        last_loaded = conn.execute("select coalesce(max(batch_id), 0) from landing.batches").fetchone()
+        last_built = conn.execute("select coalesce(max(batch_to), 0) from dvkit.builds").fetchone()
+        conn.commit()
+    return int(last_built[0]) + 1, int(last_loaded[0])  # type: ignore[index]
+
+
+def build(project_dir: Path, db: Database, spec: Spec, mode: str = "auto", log: Log = lambda _: None,
+          progress: Log | None = None) -> BuildResult:
+    """Stage the pending batches and load the raw vault; record the build when dbt succeeds."""
+    started = dt.datetime.now(dt.timezone.utc)
+    package = resolve_automate_dv(project_dir, mode, log)
+    log(f"using {package.describe()}")
+    batch_from, batch_to = pending_batches(db)
+    if batch_from > batch_to:
+        log("no new batch since the last build: checking the vault is up to date")
+    else:
+        log(f"staging batch(es) {batch_from}..{batch_to}")
+    outcome = run_dbt(project_dir, db, ["build"], {"dvkit_batch_from": batch_from, "dvkit_batch_to": batch_to},
+                      progress)
+    if not outcome.success:
+        details = "\n  ".join(outcome.failures) or "see dbt_vault/logs/dbt.log"
+        raise DvkitError(f"dbt build failed:\n  {details}",
+                         hint="the batches stay pending; fix the problem and run `dvkit build` again")
+    finished = dt.datetime.now(dt.timezone.utc)
+    with db.connect() as conn:
+        if batch_from <= batch_to:
+            conn.execute(
+                "insert into dvkit.builds (batch_from, batch_to, automate_dv, started_at, finished_at) "
+                "values (%s, %s, %s, %s, %s)",
+                (batch_from, batch_to, package.describe(), started, finished),
+            )
+        conn.commit()
+    return BuildResult(package, batch_from, batch_to, row_counts(db, spec), (finished - started).total_seconds(),
+                       null_keys(db, spec, batch_from, batch_to))
+
+
+def vault_tables(spec: Spec) -> list[str]:
+    return [h.model for h in spec.hubs] + [link.model for link in spec.links] + [s.model for s in spec.satellites]
+
+
+def row_counts(db: Database, spec: Spec) -> list[tuple[str, int]]:
+    from psycopg import sql
+
+    counts = []
+    with db.connect() as conn:
+        for table in vault_tables(spec):
+            row = conn.execute(sql.SQL("select count(*) from {}").format(sql.Identifier("raw_vault", table))).fetchone()
+            counts.append((table, int(row[0]) if row else 0))
+    return counts
+
+
+def null_keys(db: Database, spec: Spec, batch_from: int, batch_to: int) -> dict[str, int]:
+    """Rows of the built batches whose business key is NULL or blank: they never enter a hub."""
+    from psycopg import sql
+
+    found: dict[str, int] = {}
+    if batch_from > batch_to:
+        return found
+    with db.connect() as conn:
+        for hub in spec.hubs:
+            for feed in hub.feeds:
+                blank = sql.SQL(" and ").join(
+                    sql.SQL("nullif(trim(cast({} as text)), '') is null").format(sql.Identifier(c))
+                    for c in feed.columns)
+                table = sql.Identifier("staging", f"pending_{feed.source}")
+                query = sql.SQL("select count(*) from {} where {}").format(table, blank)
+                row = conn.execute(query).fetchone()
+                if row and row[0]:
+                    found[f"{hub.name} <- {feed.source}"] = int(row[0])
+    return found

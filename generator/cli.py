@@ -1,0 +1,381 @@
+"""The ``dvkit`` command line: parses arguments, calls the library, prints.
+
+User mistakes end with one clear message and exit status 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from generator.errors import DvkitError
+
+F = TypeVar("F", bound=Callable[..., Any])
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+DEFAULT_DATA = Path("..") / "shared" / "data" / "olist"
+DEMO_SYNTH_SCALE = 0.05
+
+
+def find_project(start: Path) -> Path:
+    """The nearest folder, from ``start`` upwards, that holds ``vault_spec/``."""
+    for folder in (start, *start.parents):
+        if (folder / "vault_spec").is_dir():
+            return folder
+    raise DvkitError(f"no vault_spec/ folder in {start} or above", hint="run dvkit inside a dvkit project")
+
+
+def friendly(func: F) -> F:
+    """Turn DvkitError (and Ctrl-C) into a message and exit status 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except DvkitError as exc:
+            err.print(f"[bold red]error:[/] {exc.message}", markup=True)
+            if exc.hint:
+                err.print(f"  hint: {exc.hint}", markup=False)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            err.print("interrupted")
+            sys.exit(130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _project(ctx: click.Context) -> Path:
+    return ctx.obj["project"]  # type: ignore[no-any-return]
+
+
+def _spec(project: Path):  # type: ignore[no-untyped-def]
+    from generator.spec.validate import load_spec
+
+    result = load_spec(project / "vault_spec", project)
+    if not result.ok:
+        for problem in result.problems:
+            err.print(str(problem), markup=False)
+        raise DvkitError(f"the spec has {len(result.problems)} problem(s)", hint="fix them and run again")
+    return result.spec
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Project folder (default: the nearest folder with vault_spec/).")
+@click.version_option(package_name="dvkit")
+@click.pass_context
+def main(ctx: click.Context, project: Path | None) -> None:
+    """dvkit: Data Vault 2.0 from a YAML spec, built with dbt and AutomateDV on PostgreSQL."""
+    ctx.ensure_object(dict)
+    ctx.obj["project_arg"] = project
+
+
+@main.result_callback()
+def _done(*_: Any, **__: Any) -> None:
+    pass
+
+
+def _resolve_project(ctx: click.Context) -> Path:
+    given = ctx.find_root().obj.get("project_arg")
+    project = find_project(Path(given).resolve() if given else Path.cwd())
+    ctx.obj["project"] = project
+    return project
+
+
+# -- spec commands --------------------------------------------------------------------------------
+
+@main.command()
+@click.option("--spec", "spec_dir", type=click.Path(path_type=Path), default=None,
+              help="Spec folder to check (default: the project's vault_spec/).")
+@click.pass_context
+@friendly
+def validate(ctx: click.Context, spec_dir: Path | None) -> None:
+    """Check the spec and list every problem as path:line: message."""
+    from generator.spec.validate import load_spec
+
+    if spec_dir is None:
+        project = _resolve_project(ctx)
+        spec_dir, root = project / "vault_spec", project
+    else:
+        root = Path.cwd()
+    result = load_spec(spec_dir, root)
+    for problem in result.problems:
+        out.print(str(problem), markup=False)
+    if result.problems:
+        out.print(f"{len(result.problems)} problem(s) in {len(result.files)} file(s)")
+        sys.exit(1)
+    spec = result.spec
+    assert spec is not None
+    out.print(f"spec ok: {len(spec.sources)} sources, {len(spec.hubs)} hubs, {len(spec.links)} links, "
+              f"{len(spec.satellites)} satellites ({len(result.files)} files)")
+
+
+@main.command()
+@click.option("--check", is_flag=True, help="Change nothing; exit 1 if any generated file is stale or edited.")
+@click.pass_context
+@friendly
+def generate(ctx: click.Context, check: bool) -> None:
+    """Render the dbt models of the vault from the spec."""
+    from generator.render.plan import plan
+    from generator.render.writer import write
+
+    project = _resolve_project(ctx)
+    report = write(plan(_spec(project)), project, check=check)
+    for line in report.lines(check):
+        out.print(line, markup=False)
+    if check:
+        if not report.clean:
+            out.print("generated files are out of date: run `dvkit generate`")
+            sys.exit(1)
+        out.print(f"generated files are up to date ({len(report.unchanged)} files)")
+    else:
+        out.print(f"{len(report.written)} written, {len(report.removed)} removed, "
+                  f"{len(report.unchanged)} unchanged")
+
+
+# -- database ---------------------------------------------------------------------------------------
+
+@main.group()
+def db() -> None:
+    """Run the embedded PostgreSQL (or show the external one in DVKIT_DATABASE_URL)."""
+
+
+def _server(ctx: click.Context):  # type: ignore[no-untyped-def]
+    from generator.db import EmbeddedServer, project_data_dir
+
+    return EmbeddedServer(project_data_dir(_resolve_project(ctx)))
+
+
+def _external() -> bool:
+    from generator.db import URL_ENV
+
+    return bool(os.environ.get(URL_ENV))
+
+
+@db.command("start")
+@click.pass_context
+@friendly
+def db_start(ctx: click.Context) -> None:
+    """Start the embedded server (creating it on first use)."""
+    if _external():
+        out.print("DVKIT_DATABASE_URL is set: using the external server, nothing to start")
+        return
+    server = _server(ctx)
+    database = server.start()
+    out.print(f"embedded PostgreSQL running (pid {server.pid()}): {database.display_url()}")
+
+
+@db.command("stop")
+@click.pass_context
+@friendly
+def db_stop(ctx: click.Context) -> None:
+    """Stop the embedded server."""
+    if _external():
+        out.print("DVKIT_DATABASE_URL is set: the external server is not dvkit's to stop")
+        return
+    out.print("stopped" if _server(ctx).stop() else "not running")
+
+
+@db.command("status")
+@click.pass_context
+@friendly
+def db_status(ctx: click.Context) -> None:
+    """Say whether the database is up (exit 1 when it is not)."""
+    from generator.db import ctype_of, resolve
+
+    if _external():
+        database = resolve(_resolve_project(ctx))
+        out.print(f"external: {database.display_url()} (ctype {ctype_of(database)})")
+        return
+    server = _server(ctx)
+    if not server.is_running():
+        out.print(f"embedded: stopped (data in {server.data_dir})")
+        sys.exit(1)
+    out.print(f"embedded: running, pid {server.pid()}, data in {server.data_dir}")
+
+
+@db.command("url")
+@click.pass_context
+@friendly
+def db_url(ctx: click.Context) -> None:
+    """Print the connection URL (password masked), starting the embedded server if needed."""
+    from generator.db import resolve
+
+    out.print(resolve(_resolve_project(ctx)).display_url(), markup=False)
+
+
+@db.command("env")
+@click.pass_context
+@friendly
+def db_env(ctx: click.Context) -> None:
+    """Print shell exports for dbt: eval "$(dvkit db env)"; then dbt build --profiles-dir . in dbt_vault/."""
+    import shlex
+
+    from generator.db import resolve
+
+    for key, value in resolve(_resolve_project(ctx)).dbt_env().items():
+        if key == "DVKIT_PG_PASSWORD" and value:
+            # Keep the secret out of the terminal: point at the variable that holds it instead.
+            out.print('export DVKIT_PG_PASSWORD="$(python -c \'import os,urllib.parse as u;'
+                      'print(u.urlparse(os.environ["DVKIT_DATABASE_URL"]).password or "")\')"', markup=False)
+            continue
+        out.print(f"export {key}={shlex.quote(value)}", markup=False)
+
+
+# -- data -------------------------------------------------------------------------------------------
+
+def _default_data(project: Path) -> Path | None:
+    candidate = (project / DEFAULT_DATA).resolve()
+    return candidate if candidate.is_dir() else None
+
+
+def _progress(label: str) -> Callable[[str, int], None]:
+    def report(name: str, rows: int) -> None:
+        err.print(f"  {label} {name}: {rows:,} rows", markup=False)
+
+    return report
+
+
+@main.command()
+@click.argument("data_dir", required=False, type=click.Path(path_type=Path))
+@click.option("--load-time", type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"]),
+              default=None, help="Load time of the batch (default: now, UTC).")
+@click.pass_context
+@friendly
+def load(ctx: click.Context, data_dir: Path | None, load_time: dt.datetime | None) -> None:
+    """Load the source files of DATA_DIR (default ../shared/data/olist) as one batch."""
+    from generator.db import resolve
+    from generator.load.landing import load_batch
+
+    project = _resolve_project(ctx)
+    spec = _spec(project)
+    data_dir = data_dir or _default_data(project)
+    if data_dir is None:
+        raise DvkitError("no data folder given and ../shared/data/olist does not exist",
+                         hint="pass a folder, or make one with `dvkit synth --out DIR`")
+    _load(project, spec, data_dir, load_time, resolve(project))
+
+
+def _load(project: Path, spec: Any, data_dir: Path, load_time: dt.datetime | None, database: Any) -> None:
+    from generator.load.landing import load_batch
+
+    started = time.monotonic()
+    err.print(f"loading {data_dir}", markup=False)
+    result = load_batch(database, spec, data_dir, load_time, _progress("read"))
+    table = Table("source", "rows", title=f"batch {result.batch_id} (load time {result.load_ts})")
+    for name, rows in sorted(result.rows.items()):
+        table.add_row(name, f"{rows:,}")
+    out.print(table)
+    if result.skipped:
+        out.print(f"no file for: {', '.join(result.skipped)}", markup=False)
+    out.print(f"loaded {sum(result.rows.values()):,} rows in {time.monotonic() - started:.1f}s")
+
+
+@main.command()
+@click.option("--scale", type=float, default=0.1, show_default=True, help="Scale factor (1 = 99,441 orders).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option("--seed", type=int, default=42, show_default=True)
+@click.option("--gzip", "use_gzip", is_flag=True, help="Write .csv.gz files.")
+@friendly
+def synth(scale: float, out_dir: Path, seed: int, use_gzip: bool) -> None:
+    """Write synthetic Olist files (Kaggle's format) for machines without the real data."""
+    from generator.synth import generate as synth_generate
+
+    if scale <= 0:
+        raise DvkitError(f"--scale must be positive, got {scale}")
+    started = time.monotonic()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    counts = synth_generate(scale, out_dir, seed=seed, gzip=use_gzip, progress=_progress("wrote"))
+    for name, rows in sorted(counts.items()):
+        out.print(f"{name}: {rows:,} rows", markup=False)
+    out.print(f"synthetic Olist (scale {scale}, seed {seed}) in {out_dir} ({time.monotonic() - started:.1f}s)")
+
+
+# -- build ------------------------------------------------------------------------------------------
+
+AUTOMATE_DV = click.option(
+    "--automate-dv", "automate_dv", type=click.Choice(["auto", "hub", "builtin"]),
+    default=lambda: os.environ.get("DVKIT_AUTOMATE_DV", "auto"), show_default="auto",
+    help="Which AutomateDV to use: the hub release if available (auto), only it (hub), or dvkit's own.")
+
+
+def _build(project: Path, spec: Any, database: Any, mode: str) -> None:
+    from generator.build import build as run_build
+
+    result = run_build(project, database, spec, mode, log=lambda m: err.print(m, markup=False),
+                       progress=lambda m: err.print(f"  {m}", markup=False))
+    table = Table("table", "rows", title="raw vault")
+    for name, rows in result.row_counts:
+        table.add_row(name, f"{rows:,}")
+    out.print(table)
+    for where, count in sorted(result.null_keys.items()):
+        out.print(f"NULL or empty business key: {count:,} row(s) of {where} not added to the hub", markup=False)
+    out.print(f"built with {result.package.describe()} in {result.seconds:.1f}s", markup=False)
+
+
+@main.command()
+@AUTOMATE_DV
+@click.pass_context
+@friendly
+def build(ctx: click.Context, automate_dv: str) -> None:
+    """Stage pending batches and build the raw vault with dbt; print row counts."""
+    from generator.db import resolve
+
+    project = _resolve_project(ctx)
+    _build(project, _spec(project), resolve(project), automate_dv)
+
+
+@main.command()
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), default=None,
+              help="Data folder (default: ../shared/data/olist, else a small synthetic set).")
+@AUTOMATE_DV
+@click.pass_context
+@friendly
+def demo(ctx: click.Context, data_dir: Path | None, automate_dv: str) -> None:
+    """Start the database, load, check generation, build and show how to connect."""
+    from generator.db import resolve
+    from generator.render.plan import plan
+    from generator.render.writer import write
+
+    started = time.monotonic()
+    project = _resolve_project(ctx)
+    spec = _spec(project)
+    database = resolve(project)
+    out.print(f"database: {database.display_url()}", markup=False)
+    data_dir = data_dir or _default_data(project)
+    if data_dir is not None:
+        out.print(f"data: real Olist files in {data_dir}", markup=False)
+    else:
+        from generator.synth import generate as synth_generate
+
+        data_dir = project / ".dvkit" / "synth-data"
+        out.print(f"data: no real Olist data found; generating a synthetic set (scale {DEMO_SYNTH_SCALE}) "
+                  f"in {data_dir}", markup=False)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        synth_generate(DEMO_SYNTH_SCALE, data_dir, seed=42, gzip=True)
+    stale = write(plan(spec), project, check=True)
+    if not stale.clean:
+        for line in stale.lines(check=True):
+            out.print(line, markup=False)
+        raise DvkitError("generated models are out of date", hint="run `dvkit generate` first")
+    out.print("generated models: up to date")
+    _load(project, spec, data_dir, None, database)
+    _build(project, spec, database, automate_dv)
+    out.print(f"\ndemo finished in {time.monotonic() - started:.1f}s. Connect with:", markup=False)
+    out.print(f"  psql '{database.conninfo() if not database.password else database.display_url()}'",
+              markup=False)
+    out.print("  or: eval \"$(dvkit db env)\" && cd dbt_vault && dbt build --profiles-dir .", markup=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

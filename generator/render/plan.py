@@ -1,0 +1,249 @@
+"""Turn a valid spec into the dbt files of the raw vault (staging and raw_vault layers).
+
+Each file is a ``GeneratedFile``: where it goes, what it says, and which spec file it comes from.
+Rendering is pure: the same spec always gives the same files, byte for byte.
+
+>>> from generator.spec.model import Hub, Feed, Origin, Source, Spec
+>>> src = Source("orders", "orders.csv", "orders.csv", (("order_id", "text"),), Origin("s.yml", 1))
+>>> hub = Hub("order", ("order_id",), (Feed("orders", ("order_id",)),), Origin("h.yml", 2))
+>>> [f.path for f in plan(Spec(sources=(src,), hubs=(hub,)))][:3]
+['dbt_vault/models/staging/_landing_sources.yml', 'dbt_vault/models/staging/_staging.yml', 'dbt_vault/models/staging/pending_orders.sql']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import jinja2
+import yaml
+
+from generator.spec.model import Hub, Link, Satellite, Source, Spec
+
+MODELS = "dbt_vault/models"
+STAGING = f"{MODELS}/staging"
+RAW_VAULT = f"{MODELS}/raw_vault"
+
+
+@dataclass(frozen=True)
+class GeneratedFile:
+    path: str  # relative to the project root, POSIX separators
+    body: str
+    spec_file: str  # the spec file it comes from ("vault_spec" for files of the whole spec)
+    what: str  # e.g. "hub order"
+
+
+@dataclass(frozen=True)
+class Hashed:
+    name: str
+    columns: tuple[str, ...]
+    is_hashdiff: bool = False
+
+
+@lru_cache(maxsize=1)
+def _templates() -> jinja2.Environment:
+    # dbt's own Jinja uses {{ }} and {% %}, which the generated files must keep: ours is [[ ]] / [% %].
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("generator.render", "templates"),
+        variable_start_string="[[",
+        variable_end_string="]]",
+        block_start_string="[%",
+        block_end_string="%]",
+        comment_start_string="[#",
+        comment_end_string="#]",
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+    )
+
+
+def _render(template: str, **context: Any) -> str:
+    return _templates().get_template(template).render(**context)
+
+
+def _yaml(document: dict[str, Any]) -> str:
+    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
+
+
+def plan(spec: Spec) -> list[GeneratedFile]:
+    """Every file the spec generates, sorted by path."""
+    staged = _staged_sources(spec)
+    files = [_landing_sources(spec), _staging_yaml(spec, staged), _raw_vault_yaml(spec)]
+    for source in staged:
+        files.append(GeneratedFile(f"{STAGING}/pending_{source.name}.sql", _render("pending.sql.j2", source=source),
+                                   source.origin.path, f"source {source.name}"))
+        files.append(_stage(spec, source))
+    for hub in spec.hubs:
+        stages = [f"stg_{feed.source}" for feed in sorted(hub.feeds, key=lambda f: f.source)]
+        nk = hub.business_key[0] if len(hub.business_key) == 1 else list(hub.business_key)
+        files.append(GeneratedFile(f"{RAW_VAULT}/hubs/{hub.model}.sql",
+                                   _render("hub.sql.j2", hub=hub, stages=stages, nk=nk),
+                                   hub.origin.path, f"hub {hub.name}"))
+    for link in spec.links:
+        stages = [f"stg_{name}" for name in sorted(link.sources)]
+        fks = [spec.hub(name).key for name in link.hubs]
+        files.append(GeneratedFile(f"{RAW_VAULT}/links/{link.model}.sql",
+                                   _render("link.sql.j2", link=link, stages=stages, fks=fks),
+                                   link.origin.path, f"link {link.name}"))
+    for sat in spec.satellites:
+        files.append(GeneratedFile(f"{RAW_VAULT}/satellites/{sat.model}.sql",
+                                   _render("sat.sql.j2", sat=sat, parent=spec.parent_of(sat),
+                                           stage=f"stg_{sat.source}", eff=effective_from_column(sat)),
+                                   sat.origin.path, f"satellite {sat.name}"))
+    return sorted(files, key=lambda f: f.path)
+
+
+def effective_from_column(sat: Satellite) -> str:
+    """Staged column holding the satellite's effective-from (the load time unless the spec says)."""
+    return f"{sat.name}_effective_from" if sat.effective_from else "effective_from"
+
+
+def _staged_sources(spec: Spec) -> list[Source]:
+    names = {feed.source for hub in spec.hubs for feed in hub.feeds}
+    names |= {name for link in spec.links for name in link.sources}
+    names |= {sat.source for sat in spec.satellites}
+    return [source for source in spec.sources if source.name in names]
+
+
+def _hubs_needed(spec: Spec, source: Source) -> list[Hub]:
+    """Hubs whose key the stage of ``source`` must compute."""
+    names = {hub.name for hub in spec.hubs if any(f.source == source.name for f in hub.feeds)}
+    for link in spec.links:
+        if source.name in link.sources:
+            names.update(link.hubs)
+    for sat in spec.satellites:
+        if sat.source == source.name and any(h.name == sat.parent for h in spec.hubs):
+            names.add(sat.parent)
+    return [hub for hub in spec.hubs if hub.name in names]
+
+
+def link_key_columns(spec: Spec, link: Link, source: str) -> tuple[str, ...]:
+    """Source columns hashed into the link key: each hub's key in order, then the child key."""
+    columns = tuple(c for name in link.hubs for c in spec.hub(name).columns_in(source))
+    return columns + link.dependent_child_key
+
+
+def _stage(spec: Spec, source: Source) -> GeneratedFile:
+    derived: list[tuple[str, str]] = [
+        ("load_datetime", "_load_ts"),
+        ("record_source", "_record_source"),
+        ("effective_from", "_load_ts"),
+    ]
+    hashed: list[Hashed] = []
+    for hub in _hubs_needed(spec, source):
+        columns = hub.columns_in(source.name)
+        if columns != hub.business_key:
+            # A multi-source hub reads one key column name from every stage.
+            derived.extend(zip(hub.business_key, columns, strict=True))
+        hashed.append(Hashed(hub.key, columns))
+    for link in spec.links:
+        if source.name in link.sources:
+            hashed.append(Hashed(link.key, link_key_columns(spec, link, source.name)))
+    for sat in spec.satellites:
+        if sat.source != source.name:
+            continue
+        if sat.effective_from:
+            derived.append((effective_from_column(sat), sat.effective_from))
+        hashed.append(Hashed(sat.hashdiff, sat.payload, is_hashdiff=True))
+    return GeneratedFile(f"{STAGING}/stg_{source.name}.sql",
+                         _render("stage.sql.j2", source=source, derived=derived, hashed=hashed),
+                         source.origin.path, f"source {source.name}")
+
+
+# -- YAML files: descriptions and tests, one per layer ---------------------------------------------
+
+def _landing_sources(spec: Spec) -> GeneratedFile:
+    tables = []
+    for source in spec.sources:
+        columns = [{"name": name, "data_type": type_} for name, type_ in source.columns]
+        columns += [
+            {"name": "_batch_id", "description": "Load batch that delivered the row (landing.batches)."},
+            {"name": "_load_ts", "description": "Load time of the batch."},
+            {"name": "_record_source", "description": "Record source of the file."},
+            {"name": "_source_file", "description": "File the row was read from."},
+            {"name": "_source_line", "description": "Line of the file where the row starts (header = 1)."},
+        ]
+        tables.append({"name": source.name, "description": source.description or f"Rows of {source.file}.",
+                       "columns": columns})
+    document = {"version": 2, "sources": [{
+        "name": "landing", "schema": "landing",
+        "description": "Source files as loaded by `dvkit load`: one row per file row, with batch metadata.",
+        "tables": tables,
+    }]}
+    return GeneratedFile(f"{STAGING}/_landing_sources.yml", _yaml(document), "vault_spec/sources.yml",
+                         "landing sources")
+
+
+def _staging_yaml(spec: Spec, staged: list[Source]) -> GeneratedFile:
+    models = []
+    for source in staged:
+        models.append({"name": f"pending_{source.name}",
+                       "description": f"Rows of {source.file} from the batches being staged"
+                       + (", with looked-up columns." if source.lookups else ".")})
+        models.append({"name": f"stg_{source.name}",
+                       "description": f"{source.file} with hash keys, hashdiffs, load time and record source."})
+    return GeneratedFile(f"{STAGING}/_staging.yml", _yaml({"version": 2, "models": models}),
+                         "vault_spec/sources.yml", "staging models")
+
+
+def _not_null() -> str:
+    return "not_null"
+
+
+def _relationship(model: str, field: str) -> dict[str, Any]:
+    return {"relationships": {"arguments": {"to": f"ref('{model}')", "field": field}}}
+
+
+def _raw_vault_yaml(spec: Spec) -> GeneratedFile:
+    models: list[dict[str, Any]] = []
+    for hub in spec.hubs:
+        columns: list[dict[str, Any]] = [
+            {"name": hub.key, "description": f"Hash of {', '.join(hub.business_key)}.",
+             "data_tests": ["unique", "not_null"]},
+        ]
+        columns += [{"name": c, "description": "Business key, as first delivered.", "data_tests": ["not_null"]}
+                    for c in hub.business_key]
+        columns += _audit_columns()
+        models.append({"name": hub.model, "description": hub.description or f"Hub {hub.name}.", "columns": columns})
+    for link in spec.links:
+        columns = [{"name": link.key, "description": f"Hash of the keys of {', '.join(link.hubs)}"
+                    + (f" and {', '.join(link.dependent_child_key)}." if link.dependent_child_key else "."),
+                    "data_tests": ["unique", "not_null"]}]
+        for name in link.hubs:
+            hub = spec.hub(name)
+            columns.append({"name": hub.key, "description": f"Key of hub {name}.",
+                            "data_tests": [_not_null(), _relationship(hub.model, hub.key)]})
+        columns += [{"name": c, "description": "Dependent child key.", "data_tests": ["not_null"]}
+                    for c in link.dependent_child_key]
+        columns += _audit_columns()
+        models.append({"name": link.model, "description": link.description or f"Link {link.name}.",
+                       "columns": columns})
+    for sat in spec.satellites:
+        parent = spec.parent_of(sat)
+        columns = [
+            {"name": parent.key, "description": f"Key of {parent.model}.",
+             "data_tests": [_not_null(), _relationship(parent.model, parent.key)]},
+            {"name": sat.hashdiff, "description": "Hash of the payload, sorted by column name.",
+             "data_tests": ["not_null"]},
+        ]
+        columns += [{"name": c} for c in sat.payload]
+        columns.append({"name": "effective_from",
+                        "description": f"Business effective time ({sat.effective_from or 'the load time'})."})
+        columns += _audit_columns()
+        models.append({
+            "name": sat.model, "description": sat.description or f"Satellite {sat.name}.",
+            "data_tests": [{"dvkit_unique_combination": {"arguments": {
+                "columns": [parent.key, "load_datetime"]}}}],
+            "columns": columns,
+        })
+    return GeneratedFile(f"{RAW_VAULT}/_raw_vault.yml", _yaml({"version": 2, "models": models}),
+                         "vault_spec", "raw vault models")
+
+
+def _audit_columns() -> list[dict[str, Any]]:
+    return [
+        {"name": "load_datetime", "description": "Load time of the batch that first delivered this row.",
+         "data_tests": ["not_null"]},
+        {"name": "record_source", "description": "Source file the row came from.", "data_tests": ["not_null"]},
+    ]
