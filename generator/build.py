@@ -112,8 +112,9 @@ def run_dbt(project_dir: Path, db: Database, args: list[str], dbt_vars: dict[str
         name = event.info.name
         if name in ("LogModelResult", "LogTestResult"):
             data = event.data
-            status = getattr(data, "status", "")
-            progress(f"{data.index}/{data.total} {data.node_info.node_name} {status}")
+            total = getattr(data, "total", 0) or getattr(data, "num_models", 0) or "?"
+            node = getattr(getattr(data, "node_info", None), "node_name", "") or getattr(data, "name", "")
+            progress(f"{getattr(data, 'index', '?')}/{total} {node} {getattr(data, 'status', '')}")
 
     result = dbtRunner(callbacks=[on_event]).invoke(command)
     outcome = DbtOutcome(success=bool(result.success))

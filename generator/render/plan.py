@@ -12,6 +12,7 @@ Rendering is pure: the same spec always gives the same files, byte for byte.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -30,7 +31,7 @@ RAW_VAULT = f"{MODELS}/raw_vault"
 class GeneratedFile:
     path: str  # relative to the project root, POSIX separators
     body: str
-    spec_file: str  # the spec file it comes from ("vault_spec" for files of the whole spec)
+    spec_file: str  # the spec file(s) it comes from
     what: str  # e.g. "hub order"
 
 
@@ -171,7 +172,7 @@ def _landing_sources(spec: Spec) -> GeneratedFile:
         "description": "Source files as loaded by `dvkit load`: one row per file row, with batch metadata.",
         "tables": tables,
     }]}
-    return GeneratedFile(f"{STAGING}/_landing_sources.yml", _yaml(document), "vault_spec/sources.yml",
+    return GeneratedFile(f"{STAGING}/_landing_sources.yml", _yaml(document), _origins(spec.sources),
                          "landing sources")
 
 
@@ -184,7 +185,12 @@ def _staging_yaml(spec: Spec, staged: list[Source]) -> GeneratedFile:
         models.append({"name": f"stg_{source.name}",
                        "description": f"{source.file} with hash keys, hashdiffs, load time and record source."})
     return GeneratedFile(f"{STAGING}/_staging.yml", _yaml({"version": 2, "models": models}),
-                         "vault_spec/sources.yml", "staging models")
+                         _origins(staged), "staging models")
+
+
+def _origins(entities: Iterable[Source | Hub | Link | Satellite]) -> str:
+    """The spec files a file of several entities comes from."""
+    return ", ".join(sorted({entity.origin.path for entity in entities})) or "the spec"
 
 
 def _not_null() -> str:
@@ -238,7 +244,7 @@ def _raw_vault_yaml(spec: Spec) -> GeneratedFile:
             "columns": columns,
         })
     return GeneratedFile(f"{RAW_VAULT}/_raw_vault.yml", _yaml({"version": 2, "models": models}),
-                         "vault_spec", "raw vault models")
+                         _origins((*spec.hubs, *spec.links, *spec.satellites)), "raw vault models")
 
 
 def _audit_columns() -> list[dict[str, Any]]:

@@ -35,11 +35,12 @@ def check_structure(doc: Any, path: str) -> list[Problem]:
 
 
 def _explain(error: jsonschema.ValidationError, doc: Any, path: str) -> Problem:
-    # oneOf errors hide the useful one: report the most specific alternative.
+    # oneOf errors hide the useful one: report the alternative that fits the value best.
     if error.validator == "oneOf" and error.context:
         # Errors below the value come from the alternative of the value's own shape (a list item).
-        deeper = [e for e in error.context if e.relative_path]
-        best = jsonschema.exceptions.best_match(deeper or error.context)
+        # Of the alternatives, the one of the value's own shape fails on something other than "type".
+        shaped = [e for e in error.context if e.validator != "type"]
+        best = jsonschema.exceptions.best_match(shaped or error.context)
         if best is not None:
             return _explain(best, doc, path)
     container, line = _locate(doc, list(error.absolute_path))
@@ -57,6 +58,8 @@ def _explain(error: jsonschema.ValidationError, doc: Any, path: str) -> Problem:
         missing = str(error.message).split("'")[1] if "'" in error.message else error.message
         return Problem(path, line, f"missing key '{missing}'{where}", f"add `{missing}:`")
     if error.validator == "pattern" and error.schema.get("pattern", "").startswith("^[a-z_]"):
+        if isinstance(container, LineDict) and error.instance in container:
+            line = container.line_of(error.instance)  # a bad key of a mapping (propertyNames)
         return Problem(path, line, f"'{error.instance}' is not a safe SQL name{where}", SAFE_NAME_HELP)
     if error.validator == "propertyNames":
         bad = error.instance if not isinstance(error.instance, dict) else "?"

@@ -12,6 +12,7 @@ problems yields no model, so nothing unchecked can reach the renderer or the dat
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,7 @@ RESERVED = frozenset(
 )
 
 SECTIONS = ("sources", "hubs", "links", "satellites")
+SAFE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
 @dataclass
@@ -158,6 +160,8 @@ class _Checker:
         return kept
 
     def _column_ok(self, path: str, line: int, column: str, source: Source, role: str) -> bool:
+        if not SAFE_NAME.match(column):
+            return False  # already reported by the structural check
         available = source.staged_columns()
         if column in available:
             return True

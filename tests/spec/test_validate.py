@@ -1,0 +1,206 @@
+"""Each kind of spec mistake is reported with file, line and a hint; a clean spec builds a model."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from generator.spec.validate import load_spec
+
+from ..conftest import REPO
+
+SOURCES = """\
+sources:
+  - name: orders
+    file: orders.csv
+    columns:
+      order_id: text
+      customer_id: text
+      order_status: text
+  - name: customers
+    file: customers.csv
+    columns:
+      customer_id: text
+      customer_city: text
+"""
+HUBS = """\
+hubs:
+  - name: order
+    business_key: order_id
+    sources:
+      - source: orders
+  - name: customer
+    business_key: customer_id
+    sources:
+      - source: customers
+"""
+
+
+def _spec(tmp_path: Path, **files: str) -> Path:
+    folder = tmp_path / "vault_spec"
+    folder.mkdir()
+    defaults = {"sources": SOURCES, "hubs": HUBS}
+    for name, text in {**defaults, **files}.items():
+        (folder / f"{name}.yml").write_text(textwrap.dedent(text), encoding="utf-8")
+    return folder
+
+
+def _messages(folder: Path) -> list[str]:
+    return [str(p) for p in load_spec(folder).problems]
+
+
+def test_the_shipped_olist_spec_is_valid() -> None:
+    result = load_spec(REPO / "vault_spec", REPO)
+    assert result.ok, [str(p) for p in result.problems]
+    assert result.spec is not None
+    assert {h.name for h in result.spec.hubs} >= {"customer", "order", "product", "seller", "review"}
+    assert result.spec.hub("customer").business_key == ("customer_unique_id",)
+    assert len(result.spec.sources) == 11
+
+
+def test_minimal_spec_builds_a_model(tmp_path: Path) -> None:
+    result = load_spec(_spec(tmp_path))
+    assert result.ok and result.spec is not None
+    assert [h.key for h in result.spec.hubs] == ["customer_hk", "order_hk"]
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
+    folder = _spec(tmp_path, links="links:\n  - name: x\n    hubs: [order, customer\n")
+    assert _messages(folder) == [
+        "vault_spec/links.yml:4: invalid YAML: expected ',' or ']', but got '<stream end>' "
+        "(hint: check indentation and quoting)"
+    ]
+
+
+def test_unknown_key_suggests_the_closest(tmp_path: Path) -> None:
+    folder = _spec(tmp_path, hubs=HUBS.replace("    business_key: order_id", "    busines_key: order_id"))
+    messages = _messages(folder)
+    assert "vault_spec/hubs.yml:3: unknown key 'busines_key' in hubs (hint: did you mean 'business_key'?)" in messages
+    assert "vault_spec/hubs.yml:2: missing key 'business_key' in hubs (hint: add `business_key:`)" in messages
+
+
+def test_duplicate_yaml_key(tmp_path: Path) -> None:
+    folder = _spec(tmp_path, hubs=HUBS.replace("    business_key: order_id\n",
+                                               "    business_key: order_id\n    business_key: order_id\n", 1))
+    assert any("hubs.yml:4: duplicate key 'business_key' (first at line 3)" in m for m in _messages(folder))
+
+
+def test_duplicate_entity_names_across_files(tmp_path: Path) -> None:
+    folder = _spec(tmp_path, more="hubs:\n  - name: order\n    business_key: order_id\n    sources: [{source: orders}]\n")
+    assert _messages(folder) == [
+        "vault_spec/more.yml:2: duplicate name 'order' (already declared at vault_spec/hubs.yml:2) "
+        "(hint: give each entity its own name)"
+    ]
+
+
+def test_unknown_hub_in_link_names_the_closest(tmp_path: Path) -> None:
+    folder = _spec(tmp_path, links="links:\n  - name: order_customer\n    hubs: [order, custmer]\n"
+                                   "    sources: [{source: orders}]\n")
+    assert _messages(folder) == [
+        "vault_spec/links.yml:3: unknown hub 'custmer' in link 'order_customer' (hint: did you mean 'customer'?)"
+    ]
+
+
+def test_unknown_source_and_parent(tmp_path: Path) -> None:
+    folder = _spec(tmp_path, satellites="""\
+        satellites:
+          - name: order_state
+            parent: ordr
+            source: order
+            payload: [order_status]
+        """)
+    assert _messages(folder) == [
+        "vault_spec/satellites.yml:3: unknown parent 'ordr' of satellite 'order_state' (hint: did you mean 'order'?)",
+        "vault_spec/satellites.yml:4: unknown source 'order' (hint: did you mean 'orders'?)",
+    ]
+
+
+def test_column_checked_against_its_source(tmp_path: Path) -> None:
+    folder = _spec(tmp_path, satellites="""\
+        satellites:
+          - name: order_state
+            parent: order
+            source: orders
+            payload:
+              - order_status
+              - order_stat
+        """)
+    assert _messages(folder) == [
+        "vault_spec/satellites.yml:7: payload column 'order_stat' is not a column of source 'orders' "
+        "(hint: did you mean 'order_status'?)"
+    ]
+
+
+def test_key_overlapping_payload(tmp_path: Path) -> None:
+    folder = _spec(tmp_path, satellites="""\
+        satellites:
+          - name: order_state
+            parent: order
+            source: orders
+            payload: [order_id, order_status]
+        """)
+    assert _messages(folder) == [
+        "vault_spec/satellites.yml:5: payload column 'order_id' is a key of 'order' "
+        "(hint: keys live in hubs and links; remove it from the payload)"
+    ]
+
+
+@pytest.mark.parametrize("bad", ['order"id', "order_id;drop table x", "order id", "Order"])
+def test_unsafe_identifiers_are_rejected(tmp_path: Path, bad: str) -> None:
+    folder = _spec(tmp_path, hubs=HUBS.replace("business_key: order_id", f"business_key: '{bad}'"))
+    result = load_spec(folder)
+    assert result.spec is None  # nothing reaches the renderer
+    assert any(f"'{bad}' is not a safe SQL name" in str(p) and ":3:" in str(p) for p in result.problems)
+
+
+def test_unsafe_column_name_in_source(tmp_path: Path) -> None:
+    folder = _spec(tmp_path, sources=SOURCES.replace("      order_status: text", "      'order; status': text"))
+    assert any("sources.yml:7: 'order; status' is not a safe SQL name" in m for m in _messages(folder))
+
+
+def test_reserved_words_and_dvkit_columns(tmp_path: Path) -> None:
+    folder = _spec(tmp_path, sources=SOURCES.replace("      order_status: text", "      select: text\n      load_datetime: text"))
+    messages = _messages(folder)
+    assert any("sources.yml:7: column name 'select' is an SQL reserved word" in m for m in messages)
+    assert any("sources.yml:8: column name 'load_datetime' is reserved for columns dvkit adds" in m for m in messages)
+
+
+def test_several_mistakes_are_all_reported(tmp_path: Path) -> None:
+    folder = _spec(
+        tmp_path,
+        links="links:\n  - name: order_customer\n    hubs: [order, custmer]\n    sources: [{source: orders}]\n",
+        satellites="""\
+        satellites:
+          - name: order_state
+            parent: order
+            source: orders
+            payload: [order_statuz]
+            colour: blue
+        """,
+    )
+    messages = _messages(folder)
+    assert len(messages) == 3, messages
+    assert [m.split(":")[0] for m in messages] == ["vault_spec/links.yml", "vault_spec/satellites.yml",
+                                                   "vault_spec/satellites.yml"]
+
+
+def test_lookup_columns_are_usable_by_stages(tmp_path: Path) -> None:
+    sources = SOURCES.replace("      order_status: text\n", "      order_status: text\n    lookups:\n"
+                              "      - source: customers\n        on: customer_id\n        columns: [customer_city]\n")
+    folder = _spec(tmp_path, sources=sources, satellites="""\
+        satellites:
+          - name: order_city
+            parent: order
+            source: orders
+            payload: [customer_city]
+        """)
+    result = load_spec(folder)
+    assert result.ok, [str(p) for p in result.problems]
+    assert result.spec is not None and result.spec.source("orders").lookups[0].columns == ("customer_city",)
+
+
+def test_empty_folder(tmp_path: Path) -> None:
+    (tmp_path / "vault_spec").mkdir()
+    assert "no spec files" in _messages(tmp_path / "vault_spec")[0]
