@@ -1,0 +1,39 @@
+# dvkit: `make demo` builds the Olist raw vault; `make test` runs the tests.
+# Both create the virtual environment and install what they need on first use.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install demo test validate generate check db-stop clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/dvkit demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+validate: $(STAMP)
+	$(BIN)/dvkit validate
+
+generate: $(STAMP)
+	$(BIN)/dvkit generate
+
+check: $(STAMP)
+	$(BIN)/dvkit validate
+	$(BIN)/dvkit generate --check
+
+db-stop: $(STAMP)
+	$(BIN)/dvkit db stop
+
+clean:
+	-$(BIN)/dvkit db stop
+	rm -rf $(VENV) .dvkit dbt_vault/target dbt_vault/dbt_packages dbt_vault/logs .pytest_cache
