@@ -1,0 +1,75 @@
+"""The command line: exit codes, messages for people, no tracebacks."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from generator.cli import main
+
+from .conftest import REPO
+
+
+def _project(tmp_path: Path) -> Path:
+    shutil.copytree(REPO / "vault_spec", tmp_path / "vault_spec")
+    return tmp_path
+
+
+def test_validate_clean_spec_exits_0(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["--project", str(_project(tmp_path)), "validate"])
+    assert result.exit_code == 0, result.output
+    assert "spec ok: 11 sources, 5 hubs" in result.output
+
+
+def test_validate_lists_every_mistake_and_exits_1(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    links = project / "vault_spec" / "links.yml"
+    links.write_text(links.read_text().replace("hubs: [order, customer]", "hubs: [order, custmer]"))
+    sats = project / "vault_spec" / "satellites.yml"
+    sats.write_text(sats.read_text().replace("payload: [seller_zip_code_prefix,", "payload: [seller_zip,")
+                    .replace("    parent: review\n", "    parent: review\n    colour: red\n"))
+    result = CliRunner().invoke(main, ["--project", str(project), "validate"])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert any(line.startswith("vault_spec/links.yml:") and "unknown hub 'custmer'" in line
+               and "did you mean 'customer'?" in line for line in lines)
+    assert any(line.startswith("vault_spec/satellites.yml:") and "'seller_zip' is not a column" in line
+               for line in lines)
+    assert any("unknown key 'colour'" in line for line in lines)
+    assert "Traceback" not in result.output
+    assert lines[-1] == "3 problem(s) in 4 file(s)"
+
+
+def test_generate_writes_then_check_is_clean(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(main, ["--project", str(project), "generate", "--check"]).exit_code == 1
+    assert runner.invoke(main, ["--project", str(project), "generate"]).exit_code == 0
+    check = runner.invoke(main, ["--project", str(project), "generate", "--check"])
+    assert check.exit_code == 0 and "up to date" in check.output
+
+
+def test_generate_refuses_an_invalid_spec_without_touching_files(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    hubs = project / "vault_spec" / "hubs.yml"
+    hubs.write_text(hubs.read_text().replace("business_key: order_id", "business_key: 'order_id; drop table x'"))
+    result = CliRunner().invoke(main, ["--project", str(project), "generate"])
+    assert result.exit_code == 1
+    assert "is not a safe SQL name" in result.output
+    assert not (project / "dbt_vault").exists()
+
+
+def test_outside_a_project_says_so(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["--project", str(tmp_path), "validate"])
+    assert result.exit_code == 1
+    assert "no vault_spec/ folder" in result.output and "Traceback" not in result.output
+
+
+def test_load_of_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    result = CliRunner().invoke(main, ["--project", str(project), "load", str(tmp_path / "nope")],
+                                env={"DVKIT_DATABASE_URL": "postgresql://u@127.0.0.1:1/x"})
+    assert result.exit_code == 1
+    assert "data folder not found" in result.output
