@@ -90,7 +90,8 @@ def resolve_automate_dv(project_dir: Path, mode: str = "auto", log: Log = lambda
 class DbtOutcome:
     success: bool
     failures: list[str] = field(default_factory=list)
-    nodes: int = 0
+    models: int = 0
+    tests: int = 0
 
 
 def run_dbt(project_dir: Path, db: Database, args: list[str], dbt_vars: dict[str, Any] | None = None,
@@ -110,7 +111,7 @@ def run_dbt(project_dir: Path, db: Database, args: list[str], dbt_vars: dict[str
         if progress is None:
             return
         name = event.info.name
-        if name in ("LogModelResult", "LogTestResult"):
+        if name == "LogModelResult":  # tests are many and quick: they are summed up at the end
             data = event.data
             total = getattr(data, "total", 0) or getattr(data, "num_models", 0) or "?"
             node = getattr(getattr(data, "node_info", None), "node_name", "") or getattr(data, "name", "")
@@ -122,10 +123,13 @@ def run_dbt(project_dir: Path, db: Database, args: list[str], dbt_vars: dict[str
         outcome.failures.append(redact(str(result.exception), db))
     run = result.result
     for node_result in getattr(run, "results", []) or []:
-        outcome.nodes += 1
+        node = getattr(node_result, "node", None)
+        if getattr(node, "resource_type", "") == "test":
+            outcome.tests += 1
+        else:
+            outcome.models += 1
         status = str(getattr(node_result, "status", ""))
         if status in ("error", "fail", "runtime error"):
-            node = getattr(node_result, "node", None)
             name = getattr(node, "name", "?")
             outcome.failures.append(f"{name}: {redact(str(node_result.message), db)}")
     return outcome
@@ -152,6 +156,7 @@ class BuildResult:
     batch_from: int
     batch_to: int
     row_counts: list[tuple[str, int]]
+    rows_before: dict[str, int]
     seconds: float
     null_keys: dict[str, int] = field(default_factory=dict)
 
@@ -176,6 +181,7 @@ def build(project_dir: Path, db: Database, spec: Spec, mode: str = "auto", log: 
     package = resolve_automate_dv(project_dir, mode, log)
     log(f"using {package.describe()}")
     batch_from, batch_to = pending_batches(db)
+    before = dict(row_counts(db, spec))
     if batch_from > batch_to:
         log("no new batch since the last build: checking the vault is up to date")
     else:
@@ -186,6 +192,7 @@ def build(project_dir: Path, db: Database, spec: Spec, mode: str = "auto", log: 
         details = "\n  ".join(outcome.failures) or "see dbt_vault/logs/dbt.log"
         raise DvkitError(f"dbt build failed:\n  {details}",
                          hint="the batches stay pending; fix the problem and run `dvkit build` again")
+    log(f"dbt: {outcome.models} models built, {outcome.tests} data tests passed")
     finished = dt.datetime.now(dt.timezone.utc)
     with db.connect() as conn:
         if batch_from <= batch_to:
@@ -195,7 +202,8 @@ def build(project_dir: Path, db: Database, spec: Spec, mode: str = "auto", log: 
                 (batch_from, batch_to, package.describe(), started, finished),
             )
         conn.commit()
-    return BuildResult(package, batch_from, batch_to, row_counts(db, spec), (finished - started).total_seconds(),
+    return BuildResult(package, batch_from, batch_to, row_counts(db, spec), before,
+                       (finished - started).total_seconds(),
                        null_keys(db, spec, batch_from, batch_to))
 
 
@@ -204,13 +212,18 @@ def vault_tables(spec: Spec) -> list[str]:
 
 
 def row_counts(db: Database, spec: Spec) -> list[tuple[str, int]]:
+    """Rows of every vault table (0 for a table not built yet)."""
     from psycopg import sql
 
     counts = []
     with db.connect() as conn:
         for table in vault_tables(spec):
-            row = conn.execute(sql.SQL("select count(*) from {}").format(sql.Identifier("raw_vault", table))).fetchone()
-            counts.append((table, int(row[0]) if row else 0))
+            exists = conn.execute("select to_regclass(%s) is not null", (f"raw_vault.{table}",)).fetchone()
+            row = (0,)
+            if exists and exists[0]:
+                row = conn.execute(sql.SQL("select count(*) from {}").format(
+                    sql.Identifier("raw_vault", table))).fetchone() or (0,)
+            counts.append((table, int(row[0])))
     return counts
 
 

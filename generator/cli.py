@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from generator.errors import DvkitError
 
@@ -255,7 +255,6 @@ def _progress(label: str) -> Callable[[str, int], None]:
 def load(ctx: click.Context, data_dir: Path | None, load_time: dt.datetime | None) -> None:
     """Load the source files of DATA_DIR (default ../shared/data/olist) as one batch."""
     from generator.db import resolve
-    from generator.load.landing import load_batch
 
     project = _resolve_project(ctx)
     spec = _spec(project)
@@ -272,7 +271,7 @@ def _load(project: Path, spec: Any, data_dir: Path, load_time: dt.datetime | Non
     started = time.monotonic()
     err.print(f"loading {data_dir}", markup=False)
     result = load_batch(database, spec, data_dir, load_time, _progress("read"))
-    table = Table("source", "rows", title=f"batch {result.batch_id} (load time {result.load_ts})")
+    table = Table("source", Column("rows", justify="right"), title=f"batch {result.batch_id} (load time {result.load_ts})")
     for name, rows in sorted(result.rows.items()):
         table.add_row(name, f"{rows:,}")
     out.print(table)
@@ -309,14 +308,27 @@ AUTOMATE_DV = click.option(
     help="Which AutomateDV to use: the hub release if available (auto), only it (hub), or dvkit's own.")
 
 
+def _require_generated(project: Path, spec: Any) -> None:
+    """Refuse to build models that no longer match the spec."""
+    from generator.render.plan import plan
+    from generator.render.writer import write
+
+    stale = write(plan(spec), project, check=True)
+    if not stale.clean:
+        for line in stale.lines(check=True):
+            err.print(line, markup=False)
+        raise DvkitError("generated models are out of date with the spec", hint="run `dvkit generate` first")
+
+
 def _build(project: Path, spec: Any, database: Any, mode: str) -> None:
     from generator.build import build as run_build
 
+    _require_generated(project, spec)
     result = run_build(project, database, spec, mode, log=lambda m: err.print(m, markup=False),
                        progress=lambda m: err.print(f"  {m}", markup=False))
-    table = Table("table", "rows", title="raw vault")
+    table = Table("table", Column("rows", justify="right"), Column("added", justify="right"), title="raw vault")
     for name, rows in result.row_counts:
-        table.add_row(name, f"{rows:,}")
+        table.add_row(name, f"{rows:,}", f"{rows - result.rows_before.get(name, 0):,}")
     out.print(table)
     for where, count in sorted(result.null_keys.items()):
         out.print(f"NULL or empty business key: {count:,} row(s) of {where} not added to the hub", markup=False)
@@ -344,8 +356,6 @@ def build(ctx: click.Context, automate_dv: str) -> None:
 def demo(ctx: click.Context, data_dir: Path | None, automate_dv: str) -> None:
     """Start the database, load, check generation, build and show how to connect."""
     from generator.db import resolve
-    from generator.render.plan import plan
-    from generator.render.writer import write
 
     started = time.monotonic()
     project = _resolve_project(ctx)
@@ -363,11 +373,7 @@ def demo(ctx: click.Context, data_dir: Path | None, automate_dv: str) -> None:
                   f"in {data_dir}", markup=False)
         data_dir.mkdir(parents=True, exist_ok=True)
         synth_generate(DEMO_SYNTH_SCALE, data_dir, seed=42, gzip=True)
-    stale = write(plan(spec), project, check=True)
-    if not stale.clean:
-        for line in stale.lines(check=True):
-            out.print(line, markup=False)
-        raise DvkitError("generated models are out of date", hint="run `dvkit generate` first")
+    _require_generated(project, spec)
     out.print("generated models: up to date")
     _load(project, spec, data_dir, None, database)
     _build(project, spec, database, automate_dv)

@@ -14,18 +14,21 @@ from __future__ import annotations
 
 import bisect
 import functools
+import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import profile
 from .geo import Geography, format_prefix
-from .sampling import Discrete, Quantiles, hashed_id, rate, skewed_index, unit_floats
+from .sampling import Discrete, Quantiles, RankPicker, hashed_id, rate, unit_floats
 
-#: Popularity skew of repeat sales: a re-sold product is ``floor(n * u**PRODUCT_SKEW)``.
-#: Tuned so that the share of products sold once and the best seller's count match
-#: ``profile.PRODUCT_SALES_ONCE`` / ``PRODUCT_SALES_MAX`` at scale 1.
-PRODUCT_SKEW = 2.0
-#: Skew of the product -> seller assignment, tuned against ``SELLER_SALES_ONCE``/``SELLER_SALES_MAX``.
-SELLER_SKEW = 2.0
+#: Zipf-Mandelbrot (exponent, offset) of repeat sales over products.  Tuned by simulation so that,
+#: at scale 1, the products sold once (~18.1k of 32,951) and the best seller (~500-700 items) match
+#: ``profile.PRODUCT_SALES_ONCE`` and ``PRODUCT_SALES_MAX``.
+PRODUCT_POPULARITY = (1.03, 16.0)
+#: Zipf-Mandelbrot (exponent, offset) of the product -> seller assignment, tuned against
+#: ``profile.SELLER_SALES_ONCE`` (~500 sellers with one item) and ``SELLER_SALES_MAX`` (~2,000).
+SELLER_POPULARITY = (1.0, 60.0)
 #: Probability that a product dimension follows the weight's rank instead of being independent.
 DIMENSION_FOLLOWS_WEIGHT = 0.6
 
@@ -68,6 +71,8 @@ class Catalog:
         self._name_len = Quantiles(profile.PCTS, profile.PRODUCT_NAME_LEN)
         self._desc_len = Quantiles(profile.PCTS, profile.PRODUCT_DESCRIPTION_LEN)
         self._photos = Discrete((n, float(c)) for n, c in profile.PRODUCT_PHOTOS)
+        self._product_rank = RankPicker(self.n_products, *PRODUCT_POPULARITY, random.Random(f"{seed}:product-rank"))
+        self._seller_rank = RankPicker(self.n_sellers, *SELLER_POPULARITY, random.Random(f"{seed}:seller-rank"), tries=15)
         self.product = functools.lru_cache(maxsize=4096)(self._product)
 
     # ---- products ----------------------------------------------------------------------
@@ -91,7 +96,7 @@ class Catalog:
         cents = max(85, int(base) * 100 + self._cents.at(u[3]))
         weight = self._weight_of(u)
         bucket = 2 if weight is None else bisect.bisect_left(profile.FREIGHT_WEIGHT_EDGES_G, weight)
-        seller = self.seller_of(i, u[8])
+        seller = self.seller_of(i)
         return Product(i, hashed_id(f"{self.seed}:product:{i}"), seller, self.seller_id(seller), cents, bucket)
 
     def loose_price_cents(self, u_category: float, u_price: float) -> int:
@@ -132,12 +137,13 @@ class Catalog:
         """Sellers introduced once product ``i`` is: one new seller every n_products/n_sellers products."""
         return min(self.n_sellers, 1 + i * self.n_sellers // self.n_products)
 
-    def seller_of(self, i: int, u: float) -> int:
-        """Seller index of product ``i``: a new seller at its introduction, else a skewed earlier one."""
+    def seller_of(self, i: int) -> int:
+        """Seller index of product ``i``: a new seller at its introduction, else a popular earlier one."""
         avail = self._available_sellers(i)
         if i == 0 or avail > self._available_sellers(i - 1):
             return avail - 1
-        return skewed_index(avail, u, SELLER_SKEW)
+        draw = iter(unit_floats(f"{self.seed}:product-seller:{i}", 16)).__next__
+        return self._seller_rank.pick(draw, avail)
 
     def sellers_used(self, products_introduced: int) -> int:
         """Number of sellers (indices ``0..n-1``) that sold, given how many products were introduced."""
@@ -169,7 +175,6 @@ class Catalog:
         u = unit_floats(f"{self.seed}:customer:{c}", 2)
         return self.geo.customer_prefix(u[0], u[1])
 
-
-def popular_index(n: int, u: float) -> int:
-    """A previously introduced product for a repeat sale (low indices sell more)."""
-    return skewed_index(n, u, PRODUCT_SKEW)
+    def popular_product(self, draw: Callable[[], float], introduced: int) -> int:
+        """A product among the first ``introduced`` for a repeat sale, by popularity."""
+        return self._product_rank.pick(draw, introduced)

@@ -16,12 +16,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from . import profile
-from .catalog import Catalog, Product, popular_index
+from .catalog import Catalog, Product
 from .geo import Geography, format_prefix
 from .kaggle_csv import CsvSink
 from .sampling import (
     Discrete,
     Quantiles,
+    RankPicker,
     day_number,
     format_date,
     format_money,
@@ -32,6 +33,10 @@ from .sampling import (
 from .text import CommentWriter
 
 _MIDNIGHT = " 00:00:00"
+#: Zipf-Mandelbrot (exponent, offset) of which earlier customer comes back.  Tuned by simulation
+#: so that customer_ids per customer_unique_id follow ``profile.CUSTOMER_IDS_PER_UNIQUE``
+#: (~2.7k people with 2 orders, ~200 with 3, a few up to ~17).
+RETURNING_CUSTOMER_POPULARITY = (0.65, 10.0)
 
 
 @dataclass
@@ -89,6 +94,27 @@ def daily_counts(n_orders: int, rng: random.Random) -> list[tuple[int, int]]:
     return out
 
 
+def no_item_rates() -> dict[str, float]:
+    """P(order has no items | status), scaled so that the overall rate is ``ORDERS_WITHOUT_ITEMS``.
+
+    The per-status shape comes from the small coherent subset; the overall level from the complete
+    items file.  Scaling is water-filling: rates that would pass 1 stay at 1 and the rest grow.
+    """
+    base = {s: rate(v) for s, v in profile.NO_ITEMS_BY_STATUS.items()}
+    total = sum(n for _, n in profile.STATUS_COUNTS)
+    share = {s: n / total for s, n in profile.STATUS_COUNTS}
+    target = rate(profile.ORDERS_WITHOUT_ITEMS)
+    rates = dict(base)
+    for _ in range(50):
+        current = sum(share.get(s, 0.0) * r for s, r in rates.items())
+        free = sum(share.get(s, 0.0) * r for s, r in rates.items() if r < 1.0)
+        if current <= 0 or free <= 0 or abs(current - target) < 1e-12:
+            break
+        k = 1.0 + (target - current) / free
+        rates = {s: (min(1.0, r * k) if r < 1.0 else r) for s, r in rates.items()}
+    return rates
+
+
 class _HourProfile:
     """Monotone map from ``[0, 1)`` to a second of the day, following the hour-of-day counts."""
 
@@ -136,7 +162,7 @@ class OrderStream:
         self._carrier = Quantiles(profile.PCTS, profile.CARRIER_DELAY_S)
         self._delivery = Quantiles(profile.PCTS, profile.DELIVERY_DELAY_S)
         self._estimated = Quantiles(profile.PCTS, profile.ESTIMATED_DAYS)
-        self._no_items = {s: rate(v) for s, v in profile.NO_ITEMS_BY_STATUS.items()}
+        self._no_items = no_item_rates()
         self._items_per_order = Discrete((n, float(c)) for n, c in profile.ITEMS_PER_ORDER)
         self._same_product = rate(profile.NEXT_ITEM_SAME_PRODUCT)
         self._shipping_limit = Quantiles(profile.PCTS, profile.SHIPPING_LIMIT_DELAY_S)
@@ -151,7 +177,10 @@ class OrderStream:
         self._after_estimate = Discrete((d, float(n)) for d, n in profile.REVIEW_DAYS_AFTER_ESTIMATE)
         self._answer = Quantiles(profile.PCTS, profile.REVIEW_ANSWER_DELAY_S)
         per_unique = profile.CUSTOMER_IDS_PER_UNIQUE
-        self._repeat_customer = 1.0 - sum(n for _, n in per_unique) / sum(k * n for k, n in per_unique)
+        unique_share = sum(n for _, n in per_unique) / sum(k * n for k, n in per_unique)
+        self._repeat_customer = 1.0 - unique_share
+        self._returning = RankPicker(round(n_orders * unique_share), *RETURNING_CUSTOMER_POPULARITY,
+                                     random.Random(f"{seed}:customer-rank"))
         status_p = {s: n / sum(c for _, c in profile.STATUS_COUNTS) for s, n in profile.STATUS_COUNTS}
         with_items = 1.0 - sum(p * self._no_items.get(s, 0.0) for s, p in status_p.items())
         self._expected_items = max(1.0, n_orders * with_items * self._items_per_order.mean())
@@ -192,7 +221,7 @@ class OrderStream:
             if self.products_introduced == 0 or self.rng.random() * max(1.0, remaining_items) < remaining_new:
                 self.products_introduced += 1
                 return cat.product(self.products_introduced - 1)
-        return cat.product(popular_index(self.products_introduced, self.rng.random()))
+        return cat.product(cat.popular_product(self.rng.random, self.products_introduced))
 
     def _write_items(self, sinks: OrderSinks, order_id: str, base: int) -> int:
         """Write the order's items (none for some canceled/unavailable orders); return the total in cents."""
@@ -260,7 +289,7 @@ class OrderStream:
     def _customer(self) -> tuple[str, int]:
         """(customer_unique_id, zip prefix): a new person, or now and then a returning one."""
         if self.unique_customers > 0 and self.rng.random() < self._repeat_customer:
-            c = int(self.rng.random() * self.unique_customers)
+            c = self._returning.pick(self.rng.random, self.unique_customers)
         else:
             c = self.unique_customers
             self.unique_customers += 1

@@ -36,8 +36,8 @@ SPECIAL_DAYS = (('2017-11-24', 4.79), ('2017-11-25', 2.36))
 
 DAILY_LOG_SD = 0.361
 
-STATUS_COUNTS = (('delivered', 32618), ('shipped', 272), ('canceled', 160), ('unavailable', 150), ('invoiced', 79),
- ('processing', 77))
+STATUS_COUNTS = (('delivered', 6690), ('shipped', 77), ('canceled', 46), ('unavailable', 34), ('processing', 22),
+ ('invoiced', 18))
 
 STATUS_NULL_PATTERNS = {'canceled': (('100', 96), ('000', 44), ('110', 17), ('111', 3)),
  'delivered': (('111', 32609), ('011', 4), ('110', 4), ('100', 1)),
@@ -75,6 +75,8 @@ NO_ITEMS_BY_STATUS = {'canceled': (13, 46),
  'processing': (0, 22),
  'shipped': (0, 77),
  'unavailable': (33, 34)}
+
+ORDERS_WITHOUT_ITEMS = (775, 99441)
 
 NEXT_ITEM_SAME_PRODUCT = (9928, 13984)
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Sequence
+import math
+import random
+from collections.abc import Callable, Iterable, Sequence
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -104,6 +106,55 @@ def hashed_id(key: str) -> str:
 def skewed_index(n: int, u: float, power: float) -> int:
     """Index in ``[0, n)`` favouring low indices: ``floor(n * u**power)``."""
     return min(n - 1, int(n * u**power))
+
+
+def zipf_rank(u: float, n: int, exponent: float, offset: float) -> int:
+    """Rank in ``[0, n)`` with density ``~ (rank + offset) ** -exponent`` (continuous inverse CDF)."""
+    if abs(exponent - 1.0) < 1e-9:
+        lo, hi = math.log(offset), math.log(n + offset)
+        x = math.exp(lo + u * (hi - lo)) - offset
+    else:
+        e = 1.0 - exponent
+        lo, hi = offset**e, (n + offset) ** e
+        x = (lo + u * (hi - lo)) ** (1.0 / e) - offset
+    return min(n - 1, max(0, int(x)))
+
+
+class RankPicker:
+    """Zipf-Mandelbrot popularity over ``n`` indexed entities, in a pseudo-random order.
+
+    Popularity rank ``r`` belongs to entity ``(a * r + b) % n`` (a bijection, ``gcd(a, n) == 1``),
+    so the popular entities are spread over the index range instead of being the oldest ones.
+    :meth:`pick` only returns entities below ``available`` (already introduced): a rank whose
+    entity does not exist yet is redrawn, up to ``tries`` times, then a uniform one is taken.
+    """
+
+    __slots__ = ("n", "exponent", "offset", "tries", "_a", "_b")
+
+    def __init__(self, n: int, exponent: float, offset: float, rng: random.Random, tries: int = 30) -> None:
+        self.n = max(1, n)
+        self.exponent = exponent
+        self.offset = offset
+        self.tries = tries
+        a = rng.randrange(1, self.n) if self.n > 1 else 1
+        while math.gcd(a, self.n) != 1:
+            a = a % (self.n - 1) + 1
+        self._a = a
+        self._b = rng.randrange(self.n)
+
+    def entity(self, rank: int) -> int:
+        """The entity index holding popularity ``rank``."""
+        return (self._a * rank + self._b) % self.n
+
+    def pick(self, draw: Callable[[], float], available: int) -> int:
+        """A popular entity among indices ``[0, available)``, drawing uniforms from ``draw``."""
+        if available <= 1:
+            return 0
+        for _ in range(self.tries):
+            j = self.entity(zipf_rank(draw(), self.n, self.exponent, self.offset))
+            if j < available:
+                return j
+        return min(available - 1, int(draw() * available))
 
 
 # ---- timestamps as integer seconds since 1970-01-01 (naive, no time zone) -------------------
