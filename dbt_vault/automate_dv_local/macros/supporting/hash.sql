@@ -1,23 +1,25 @@
 {#-
-    hash(columns, alias, is_hashdiff): the hash key or hashdiff of one or more columns, with " as alias"
-    when an alias is given.
+    hash(columns, alias, is_hashdiff, columns_to_escape): the hash key or hashdiff of one or more columns,
+    with " as alias" when an alias is given.
 
     - key of one column: digest of its standard value; NULL stays NULL.
     - key of several columns: standard values in the listed order, NULL written '^^', joined with '||';
       NULL when every part is NULL.
     - hashdiff: the same over the columns sorted by name (case-insensitive), never NULL.
+    columns_to_escape: columns whose names are quoted in the SQL (names that are not plain identifiers).
 -#}
-{%- macro hash(columns=none, alias=none, is_hashdiff=false) -%}
-    {{- adapter.dispatch('hash', 'automate_dv')(columns=columns, alias=alias, is_hashdiff=is_hashdiff) -}}
+{%- macro hash(columns=none, alias=none, is_hashdiff=false, columns_to_escape=none) -%}
+    {{- adapter.dispatch('hash', 'automate_dv')(columns=columns, alias=alias, is_hashdiff=is_hashdiff,
+                                                columns_to_escape=columns_to_escape) -}}
 {%- endmacro -%}
 
 
-{%- macro default__hash(columns, alias, is_hashdiff) -%}
+{%- macro default__hash(columns, alias, is_hashdiff, columns_to_escape) -%}
     {{- automate_dv.unsupported_adapter('hash') -}}
 {%- endmacro -%}
 
 
-{%- macro postgres__hash(columns, alias, is_hashdiff) -%}
+{%- macro postgres__hash(columns, alias, is_hashdiff, columns_to_escape) -%}
     {%- set column_list = automate_dv.as_list(columns) -%}
     {%- if column_list | length == 0 -%}
         {{- exceptions.raise_compiler_error(
@@ -29,6 +31,14 @@
         {%- set column_list = column_list | sort(case_sensitive=false) -%}
     {%- endif -%}
 
+    {#- the sort above is by name; quoting comes after it -#}
+    {%- set to_escape = automate_dv.as_list(columns_to_escape) -%}
+    {%- set quoted = [] -%}
+    {%- for column in column_list -%}
+        {%- do quoted.append(adapter.quote(column) if column in to_escape else column) -%}
+    {%- endfor -%}
+    {%- set column_list = quoted -%}
+
     {%- if column_list | length == 1 and not is_hashdiff -%}
         {%- set text_expression = automate_dv.standard_value(column_list[0]) -%}
     {%- else -%}
@@ -39,8 +49,9 @@
             {%- do parts.append("coalesce(" ~ automate_dv.standard_value(column) ~ ", "
                                 ~ automate_dv.sql_string(null_placeholder) ~ ")") -%}
         {%- endfor -%}
-        {%- set joined = "concat_ws(" ~ automate_dv.sql_string(separator) ~ ",\n        "
-                         ~ parts | join(",\n        ") ~ "\n    )" -%}
+        {#- one part a line: the SQL stays readable in a select list -#}
+        {%- set joined = "concat_ws(" ~ automate_dv.sql_string(separator) ~ ",\n            "
+                         ~ parts | join(",\n            ") ~ "\n        )" -%}
         {%- if is_hashdiff -%}
             {%- set text_expression = joined -%}
         {%- else -%}
