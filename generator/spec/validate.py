@@ -282,6 +282,13 @@ class _Checker:
                     ok = False
                     continue
                 columns = _names(feed.get("business_key")) or business_key
+                renamed = [c for c in business_key if c not in columns and c in source.staged_columns()]
+                if renamed:
+                    # The stage exposes the key under the hub's name: it cannot also keep a column of that name.
+                    self.add(path, feed.line_of("business_key"),
+                             f"source '{source.name}' already has a column '{renamed[0]}', the hub's key name",
+                             "feed the hub from that column, or rename the hub's business key")
+                    ok = False
                 if len(columns) != len(business_key):
                     self.add(path, feed.line_of("business_key"),
                              f"source '{source.name}' gives {len(columns)} key column(s), hub '{entry['name']}' "

@@ -204,3 +204,22 @@ def test_lookup_columns_are_usable_by_stages(tmp_path: Path) -> None:
 def test_empty_folder(tmp_path: Path) -> None:
     (tmp_path / "vault_spec").mkdir()
     assert "no spec files" in _messages(tmp_path / "vault_spec")[0]
+
+
+def test_the_json_schema_is_valid_and_documents_every_key() -> None:
+    import jsonschema
+
+    from generator.spec.structure import schema
+
+    jsonschema.Draft202012Validator.check_schema(schema())
+    for kind in ("source", "hub", "link", "satellite"):
+        assert "name" in schema()["$defs"][kind]["required"]
+
+
+def test_a_renamed_key_cannot_shadow_a_source_column(tmp_path: Path) -> None:
+    hubs = HUBS + "  - name: city\n    business_key: customer_id\n    sources:\n      - source: orders\n" \
+                  "        business_key: order_status\n"
+    assert _messages(_spec(tmp_path, hubs=hubs)) == [
+        "vault_spec/hubs.yml:14: source 'orders' already has a column 'customer_id', the hub's key name "
+        "(hint: feed the hub from that column, or rename the hub's business key)"
+    ]
