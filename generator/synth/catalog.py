@@ -1,13 +1,14 @@
 """Index-addressed entities: products, sellers and (unique) customers.
 
-Nothing here is kept in memory per entity.  Entity ``i`` is a pure function of ``(seed, i)``:
-its id is ``md5(f"{seed}:<kind>:{i}")`` and its attributes come from a BLAKE2b hash of the same
-key, so the order stream can refer to product 17 now and the products file can describe it later.
+Nothing is stored per entity (only a bounded LRU cache of recently used products).  Entity ``i``
+is a pure function of ``(seed, i)``: its id is ``md5(f"{seed}:<kind>:{i}")`` and its attributes
+come from a BLAKE2b hash of the same key, so the order stream can refer to product 17 now and the
+products file can describe it later.
 
-Products and sellers are *introduced* in index order while orders are generated (see
-``orders.py``): the products file then holds exactly the products that were sold, and the sellers
-file exactly the sellers of those products.  Seller ``s`` makes its first sale with product
-``first_product(s)``, so every seller in the file has sold something.
+Products are *introduced* in index order while orders are generated (see ``orders.py``), and each
+product introduces a new seller every ``n_products / n_sellers`` products (otherwise it belongs to
+a popular earlier seller).  The products file then holds exactly the products that were sold, and
+the sellers file exactly the sellers of those products, each of which has sold something.
 """
 
 from __future__ import annotations
@@ -23,12 +24,12 @@ from .geo import Geography, format_prefix
 from .sampling import Discrete, Quantiles, RankPicker, hashed_id, rate, unit_floats
 
 #: Zipf-Mandelbrot (exponent, offset) of repeat sales over products.  Tuned by simulation so that,
-#: at scale 1, the products sold once (~18.1k of 32,951) and the best seller (~500-700 items) match
-#: ``profile.PRODUCT_SALES_ONCE`` and ``PRODUCT_SALES_MAX``.
+#: at scale 1, the products sold once (~18k of 32,951) and the best seller (~400-650 items) match
+#: ``profile.PRODUCT_SALES_ONCE`` (18,117) and ``PRODUCT_SALES_MAX`` (527).
 PRODUCT_POPULARITY = (1.03, 16.0)
 #: Zipf-Mandelbrot (exponent, offset) of the product -> seller assignment, tuned against
-#: ``profile.SELLER_SALES_ONCE`` (~500 sellers with one item) and ``SELLER_SALES_MAX`` (~2,000).
-SELLER_POPULARITY = (1.0, 60.0)
+#: ``profile.SELLER_SALES_ONCE`` (509 sellers with one item) and ``SELLER_SALES_MAX`` (2,033).
+SELLER_POPULARITY = (1.1, 15.0)
 #: Probability that a product dimension follows the weight's rank instead of being independent.
 DIMENSION_FOLLOWS_WEIGHT = 0.6
 
@@ -72,7 +73,8 @@ class Catalog:
         self._desc_len = Quantiles(profile.PCTS, profile.PRODUCT_DESCRIPTION_LEN)
         self._photos = Discrete((n, float(c)) for n, c in profile.PRODUCT_PHOTOS)
         self._product_rank = RankPicker(self.n_products, *PRODUCT_POPULARITY, random.Random(f"{seed}:product-rank"))
-        self._seller_rank = RankPicker(self.n_sellers, *SELLER_POPULARITY, random.Random(f"{seed}:seller-rank"), tries=15)
+        self._seller_rank = RankPicker(self.n_sellers, *SELLER_POPULARITY, random.Random(f"{seed}:seller-rank"),
+                                       tries=15)
         self.product = functools.lru_cache(maxsize=4096)(self._product)
 
     # ---- products ----------------------------------------------------------------------
@@ -99,6 +101,10 @@ class Catalog:
         seller = self.seller_of(i)
         return Product(i, hashed_id(f"{self.seed}:product:{i}"), seller, self.seller_id(seller), cents, bucket)
 
+    def popular_product(self, draw: Callable[[], float], introduced: int) -> int:
+        """A product among the first ``introduced`` for a repeat sale, by popularity."""
+        return self._product_rank.pick(draw, introduced)
+
     def loose_price_cents(self, u_category: float, u_price: float) -> int:
         """A plausible item price not tied to a product (payments of orders without items)."""
         return max(85, int(round(self._price[self._category.at(u_category)].at(u_price) * 100)))
@@ -113,7 +119,9 @@ class Catalog:
             dims = ["", "", "", ""]
         else:
             def follow(v: float) -> float:
-                return u[4] if v < DIMENSION_FOLLOWS_WEIGHT else (v - DIMENSION_FOLLOWS_WEIGHT) / (1 - DIMENSION_FOLLOWS_WEIGHT)
+                # a mixture that keeps the marginal uniform: the weight's quantile or a fresh one
+                p = DIMENSION_FOLLOWS_WEIGHT
+                return u[4] if v < p else (v - p) / (1 - p)
             dims = [
                 str(weight),
                 str(int(round(self._length.at(follow(u[5]))))),
@@ -174,7 +182,3 @@ class Catalog:
         """Zip prefix of unique customer ``c`` (the same for all its orders)."""
         u = unit_floats(f"{self.seed}:customer:{c}", 2)
         return self.geo.customer_prefix(u[0], u[1])
-
-    def popular_product(self, draw: Callable[[], float], introduced: int) -> int:
-        """A product among the first ``introduced`` for a repeat sale, by popularity."""
-        return self._product_rank.pick(draw, introduced)

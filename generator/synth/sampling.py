@@ -127,6 +127,9 @@ class RankPicker:
     so the popular entities are spread over the index range instead of being the oldest ones.
     :meth:`pick` only returns entities below ``available`` (already introduced): a rank whose
     entity does not exist yet is redrawn, up to ``tries`` times, then a uniform one is taken.
+    The offset is stretched by ``n / available`` so that, among the entities available so far,
+    popularity has the same Zipf shape whatever their number (otherwise the few best-ranked early
+    entities would take most of the early sales).
     """
 
     __slots__ = ("n", "exponent", "offset", "tries", "_a", "_b")
@@ -150,8 +153,9 @@ class RankPicker:
         """A popular entity among indices ``[0, available)``, drawing uniforms from ``draw``."""
         if available <= 1:
             return 0
+        offset = self.offset * self.n / min(available, self.n)
         for _ in range(self.tries):
-            j = self.entity(zipf_rank(draw(), self.n, self.exponent, self.offset))
+            j = self.entity(zipf_rank(draw(), self.n, self.exponent, offset))
             if j < available:
                 return j
         return min(available - 1, int(draw() * available))

@@ -66,25 +66,22 @@ class CommentWriter:
         target = self._length.at(rng.random())
         use_newline = rng.random() < self._newline
         use_comma = rng.random() < self._comma
-        text = rng.choice(phrases)
-        text = text[0].upper() + text[1:]
-        joins = 0
-        while len(text) < target and joins < 6:
-            if use_newline and joins == 0:
-                sep = "\r\n"
-            elif use_comma and joins <= 1:
-                sep = ", "
+        order = rng.sample(phrases, len(phrases))  # distinct phrases, in random order
+        text = _capital(order[0])
+        for joins, nxt in enumerate(order[1:7]):
+            needs_more = len(text) < target or (use_newline and "\r\n" not in text) or (use_comma and "," not in text)
+            if not needs_more:
+                break
+            if use_newline and "\r\n" not in text:
+                text += "\r\n" + _capital(nxt)
+            elif use_comma and (joins == 0 or "," not in text):
+                text += ", " + nxt
             else:
-                sep = ". "
-            nxt = rng.choice(phrases)
-            if sep != ", ":
-                nxt = nxt[0].upper() + nxt[1:]
-            text = text + sep + nxt
-            joins += 1
-        if use_newline and "\r\n" not in text:
-            text = text + "\r\n" + rng.choice(phrases)
-        if use_comma and "," not in text:
-            text = text + ", " + rng.choice(phrases)
-        if len(text) > target and not use_newline and not use_comma and joins == 0:
-            text = text[: max(1, int(target))].rstrip()
+                text += ". " + _capital(nxt)
+        if len(text) > target and not use_newline and not use_comma and "." not in text:
+            text = text[: max(1, int(target))].rstrip()  # short comments such as "Bom" or "Ok"
         return text
+
+
+def _capital(phrase: str) -> str:
+    return phrase[0].upper() + phrase[1:]
