@@ -207,17 +207,13 @@ def build(project_dir: Path, db: Database, spec: Spec, mode: str = "auto", log: 
                        null_keys(db, spec, batch_from, batch_to))
 
 
-def vault_tables(spec: Spec) -> list[str]:
-    return [h.model for h in spec.hubs] + [link.model for link in spec.links] + [s.model for s in spec.satellites]
-
-
 def row_counts(db: Database, spec: Spec) -> list[tuple[str, int]]:
     """Rows of every vault table (0 for a table not built yet)."""
     from psycopg import sql
 
     counts = []
     with db.connect() as conn:
-        for table in vault_tables(spec):
+        for table in spec.vault_models():
             exists = conn.execute("select to_regclass(%s) is not null", (f"raw_vault.{table}",)).fetchone()
             row = (0,)
             if exists and exists[0]:

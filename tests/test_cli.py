@@ -20,7 +20,7 @@ def _project(tmp_path: Path) -> Path:
 def test_validate_clean_spec_exits_0(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["--project", str(_project(tmp_path)), "validate"])
     assert result.exit_code == 0, result.output
-    assert "spec ok: 11 sources, 5 hubs" in result.output
+    assert "spec ok: 11 sources, 6 hubs" in result.output
 
 
 def test_validate_lists_every_mistake_and_exits_1(tmp_path: Path) -> None:
@@ -29,17 +29,18 @@ def test_validate_lists_every_mistake_and_exits_1(tmp_path: Path) -> None:
     links.write_text(links.read_text().replace("hubs: [order, customer]", "hubs: [order, custmer]"))
     sats = project / "vault_spec" / "satellites.yml"
     sats.write_text(sats.read_text().replace("payload: [seller_zip_code_prefix,", "payload: [seller_zip,")
-                    .replace("    parent: review\n", "    parent: review\n    colour: red\n"))
+                    .replace("    parent: review\n", "    parent: review\n    colour: red\n", 1))
     result = CliRunner().invoke(main, ["--project", str(project), "validate"])
     assert result.exit_code == 1
     lines = result.output.splitlines()
     assert any(line.startswith("vault_spec/links.yml:") and "unknown hub 'custmer'" in line
                and "did you mean 'customer'?" in line for line in lines)
     assert any(line.startswith("vault_spec/satellites.yml:") and "'seller_zip' is not a column" in line
+               and "did you mean 'seller_zip_code_prefix'?" in line
                for line in lines)
     assert any("unknown key 'colour'" in line for line in lines)
     assert "Traceback" not in result.output
-    assert lines[-1] == "3 problem(s) in 4 file(s)"
+    assert lines[-1] == "3 problem(s) in 6 file(s)"
 
 
 def test_generate_writes_then_check_is_clean(tmp_path: Path) -> None:

@@ -20,8 +20,19 @@ from typing import Any
 import jinja2
 import yaml
 
-from generator.spec.model import Hub, Link, Satellite, Source, Spec
+from generator.spec.model import (
+    EffectivitySatellite,
+    Hub,
+    Link,
+    MultiActiveSatellite,
+    ReferenceTable,
+    Satellite,
+    Source,
+    Spec,
+    TrackingSatellite,
+)
 
+PROJECT_FILE = "dbt_vault/dbt_project.yml"
 MODELS = "dbt_vault/models"
 STAGING = f"{MODELS}/staging"
 RAW_VAULT = f"{MODELS}/raw_vault"
@@ -70,7 +81,7 @@ def _yaml(document: dict[str, Any]) -> str:
 def plan(spec: Spec) -> list[GeneratedFile]:
     """Every file the spec generates, sorted by path."""
     staged = _staged_sources(spec)
-    files = [_landing_sources(spec), _staging_yaml(spec, staged), _raw_vault_yaml(spec)]
+    files = [_project_file(spec), _landing_sources(spec), _staging_yaml(spec, staged), _raw_vault_yaml(spec)]
     for source in staged:
         files.append(GeneratedFile(f"{STAGING}/pending_{source.name}.sql", _render("pending.sql.j2", source=source),
                                    source.origin.path, f"source {source.name}"))
@@ -92,7 +103,35 @@ def plan(spec: Spec) -> list[GeneratedFile]:
                                    _render("sat.sql.j2", sat=sat, parent=spec.parent_of(sat),
                                            stage=f"stg_{sat.source}", eff=effective_from_column(sat)),
                                    sat.origin.path, f"satellite {sat.name}"))
+    for ma_sat in spec.multi_active_satellites:
+        files.append(GeneratedFile(f"{RAW_VAULT}/satellites/{ma_sat.model}.sql",
+                                   _render("ma_sat.sql.j2", sat=ma_sat, parent=spec.parent_of(ma_sat),
+                                           stage=f"stg_{ma_sat.source}"),
+                                   ma_sat.origin.path, f"multi-active satellite {ma_sat.name}"))
+    for eff in spec.effectivity_satellites:
+        link = spec.link(eff.link)
+        dfk = [spec.hub(h).key for h in link.hubs if h in eff.driving_key]
+        sfk = [spec.hub(h).key for h in link.hubs if h not in eff.driving_key]
+        files.append(GeneratedFile(f"{RAW_VAULT}/satellites/{eff.model}.sql",
+                                   _render("eff_sat.sql.j2", link=link, dfk=dfk, sfk=sfk, stage=f"stg_{eff.source}"),
+                                   eff.origin.path, f"effectivity satellite {eff.name}"))
+    for xts in spec.tracking_satellites:
+        tracked = [spec.satellite(name) for name in xts.satellites]
+        stages = sorted({f"stg_{sat.source}" for sat in tracked})
+        files.append(GeneratedFile(f"{RAW_VAULT}/satellites/{xts.model}.sql",
+                                   _render("xts.sql.j2", parent=spec.parent_of(xts), tracked=tracked, stages=stages),
+                                   xts.origin.path, f"tracking satellite {xts.name}"))
+    for ref in spec.reference_tables:
+        files.append(GeneratedFile(f"{RAW_VAULT}/reference/{ref.model}.sql",
+                                   _render("ref_table.sql.j2", ref=ref, stage=f"stg_{ref.source}"),
+                                   ref.origin.path, f"reference table {ref.name}"))
     return sorted(files, key=lambda f: f.path)
+
+
+def _project_file(spec: Spec) -> GeneratedFile:
+    origin = spec.settings.origin.path if spec.settings.origin else "the spec's defaults"
+    return GeneratedFile(PROJECT_FILE, _render("dbt_project.yml.j2", settings=spec.settings), origin,
+                         "dbt project settings")
 
 
 def effective_from_column(sat: Satellite) -> str:
@@ -103,7 +142,8 @@ def effective_from_column(sat: Satellite) -> str:
 def _staged_sources(spec: Spec) -> list[Source]:
     names = {feed.source for hub in spec.hubs for feed in hub.feeds}
     names |= {name for link in spec.links for name in link.sources}
-    names |= {sat.source for sat in spec.satellites}
+    names |= {sat.source for sat in (*spec.satellites, *spec.multi_active_satellites, *spec.effectivity_satellites)}
+    names |= {ref.source for ref in spec.reference_tables}
     return [source for source in spec.sources if source.name in names]
 
 
@@ -113,7 +153,7 @@ def _hubs_needed(spec: Spec, source: Source) -> list[Hub]:
     for link in spec.links:
         if source.name in link.sources:
             names.update(link.hubs)
-    for sat in spec.satellites:
+    for sat in (*spec.satellites, *spec.multi_active_satellites):
         if sat.source == source.name and any(h.name == sat.parent for h in spec.hubs):
             names.add(sat.parent)
     return [hub for hub in spec.hubs if hub.name in names]
@@ -141,12 +181,22 @@ def _stage(spec: Spec, source: Source) -> GeneratedFile:
     for link in spec.links:
         if source.name in link.sources:
             hashed.append(Hashed(link.key, link_key_columns(spec, link, source.name)))
+    tracked = {name for xts in spec.tracking_satellites for name in xts.satellites}
     for sat in spec.satellites:
         if sat.source != source.name:
             continue
         if sat.effective_from:
             derived.append((effective_from_column(sat), sat.effective_from))
+        if sat.name in tracked:
+            derived.append((f"{sat.name}_satellite_name", f"'!{sat.model}'"))
         hashed.append(Hashed(sat.hashdiff, sat.payload, is_hashdiff=True))
+    for ma_sat in spec.multi_active_satellites:
+        if ma_sat.source == source.name:
+            # The child key is part of each row's hashdiff: a renumbered payment is a change.
+            hashed.append(Hashed(ma_sat.hashdiff, ma_sat.child_key + ma_sat.payload, is_hashdiff=True))
+    if any(eff.source == source.name for eff in spec.effectivity_satellites):
+        # A relationship starts when it is first loaded and stays open until another replaces it.
+        derived += [("start_date", "_load_ts"), ("end_date", "'!9999-12-31 00:00:00'")]
     return GeneratedFile(f"{STAGING}/stg_{source.name}.sql",
                          _render("stage.sql.j2", source=source, derived=derived, hashed=hashed),
                          source.origin.path, f"source {source.name}")
@@ -188,7 +238,7 @@ def _staging_yaml(spec: Spec, staged: list[Source]) -> GeneratedFile:
                          _origins(staged), "staging models")
 
 
-def _origins(entities: Iterable[Source | Hub | Link | Satellite]) -> str:
+def _origins(entities: Iterable[Any]) -> str:
     """The spec files a file of several entities comes from."""
     return ", ".join(sorted({entity.origin.path for entity in entities})) or "the spec"
 
@@ -198,7 +248,18 @@ def _not_null() -> str:
 
 
 def _relationship(model: str, field: str) -> dict[str, Any]:
-    return {"relationships": {"arguments": {"to": f"ref('{model}')", "field": field}}}
+    # Ghost records (key '000...') have no parent row by design.
+    return {"relationships": {"arguments": {"to": f"ref('{model}')", "field": field},
+                              "config": {"where": "record_source <> 'AUTOMATE_DV_SYSTEM'"}}}
+
+
+def _unique_together(*columns: str) -> dict[str, Any]:
+    return {"dvkit_unique_combination": {"arguments": {"columns": list(columns)}}}
+
+
+def _parent_key(parent: Hub | Link) -> dict[str, Any]:
+    return {"name": parent.key, "description": f"Key of {parent.model}.",
+            "data_tests": [_not_null(), _relationship(parent.model, parent.key)]}
 
 
 def _raw_vault_yaml(spec: Spec) -> GeneratedFile:
@@ -228,8 +289,7 @@ def _raw_vault_yaml(spec: Spec) -> GeneratedFile:
     for sat in spec.satellites:
         parent = spec.parent_of(sat)
         columns = [
-            {"name": parent.key, "description": f"Key of {parent.model}.",
-             "data_tests": [_not_null(), _relationship(parent.model, parent.key)]},
+            _parent_key(parent),
             {"name": sat.hashdiff, "description": "Hash of the payload, sorted by column name.",
              "data_tests": ["not_null"]},
         ]
@@ -237,14 +297,64 @@ def _raw_vault_yaml(spec: Spec) -> GeneratedFile:
         columns.append({"name": "effective_from",
                         "description": f"Business effective time ({sat.effective_from or 'the load time'})."})
         columns += _audit_columns()
-        models.append({
-            "name": sat.model, "description": sat.description or f"Satellite {sat.name}.",
-            "data_tests": [{"dvkit_unique_combination": {"arguments": {
-                "columns": [parent.key, "load_datetime"]}}}],
-            "columns": columns,
-        })
+        model: dict[str, Any] = {"name": sat.model, "description": sat.description or f"Satellite {sat.name}."}
+        if sat.personal_data:
+            model["meta"] = {"personal_data": True}
+        models.append({**model, "data_tests": [_unique_together(parent.key, "load_datetime")], "columns": columns})
+    for ma_sat in spec.multi_active_satellites:
+        parent = spec.parent_of(ma_sat)
+        columns = [_parent_key(parent)]
+        columns += [{"name": c, "description": "Child key: tells the active rows of one key apart.",
+                     "data_tests": ["not_null"]} for c in ma_sat.child_key]
+        columns += [{"name": c} for c in ma_sat.payload]
+        columns += [{"name": ma_sat.hashdiff, "description": "Hash of the child key and payload of the row.",
+                     "data_tests": ["not_null"]},
+                    {"name": "effective_from", "description": "Business effective time (the load time)."}]
+        columns += _audit_columns()
+        models.append({"name": ma_sat.model, "description": ma_sat.description or f"Satellite {ma_sat.name}.",
+                       "data_tests": [_unique_together(parent.key, *ma_sat.child_key, "load_datetime")],
+                       "columns": columns})
+    for eff in spec.effectivity_satellites:
+        link = spec.link(eff.link)
+        columns = [_parent_key(link)]
+        columns += [{"name": spec.hub(h).key, "description": ("Driving key" if h in eff.driving_key
+                                                              else "Secondary key") + f": hub {h}.",
+                     "data_tests": ["not_null"]} for h in link.hubs]
+        columns += [
+            {"name": "start_date", "description": "When the relationship came into force.",
+             "data_tests": ["not_null"]},
+            {"name": "end_date", "description": "When it ended (9999-12-31: still in force).",
+             "data_tests": ["not_null"]},
+            {"name": "effective_from", "description": "Business effective time of the row."},
+        ]
+        columns += _audit_columns()
+        models.append({"name": eff.model, "description": eff.description or f"Effectivity of {link.model}.",
+                       "data_tests": [_unique_together(link.key, "load_datetime", "end_date")],
+                       "columns": columns})
+    for xts in spec.tracking_satellites:
+        parent = spec.parent_of(xts)
+        columns = [_parent_key(parent),
+                   {"name": "hashdiff", "description": "Hashdiff of the tracked satellite's payload as delivered.",
+                    "data_tests": ["not_null"]},
+                   {"name": "satellite_name", "description": "The satellite the delivery belongs to.",
+                    "data_tests": ["not_null", {"accepted_values": {"arguments": {
+                        "values": [spec.satellite(n).model for n in xts.satellites]},
+                        "config": {"where": "record_source <> 'AUTOMATE_DV_SYSTEM'"}}}]}]
+        columns += _audit_columns()
+        models.append({"name": xts.model, "description": xts.description or f"Tracking of {parent.model}.",
+                       "data_tests": [_unique_together(parent.key, "hashdiff", "satellite_name", "load_datetime")],
+                       "columns": columns})
+    for ref in spec.reference_tables:
+        columns = [{"name": ref.key, "description": "Reference key, as delivered.",
+                    "data_tests": ["unique", "not_null"]}]
+        columns += [{"name": c} for c in ref.payload]
+        columns += _audit_columns()
+        models.append({"name": ref.model, "description": ref.description or f"Reference data {ref.name}.",
+                       "columns": columns})
+    entities = (*spec.hubs, *spec.links, *spec.satellites, *spec.multi_active_satellites,
+                *spec.effectivity_satellites, *spec.tracking_satellites, *spec.reference_tables)
     return GeneratedFile(f"{RAW_VAULT}/_raw_vault.yml", _yaml({"version": 2, "models": models}),
-                         _origins((*spec.hubs, *spec.links, *spec.satellites)), "raw vault models")
+                         _origins(entities), "raw vault models")
 
 
 def _audit_columns() -> list[dict[str, Any]]:

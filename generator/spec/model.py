@@ -100,6 +100,8 @@ class Link:
 
 @dataclass(frozen=True)
 class Satellite:
+    """Descriptive attributes of a hub or link, a new row whenever the payload's hashdiff changes."""
+
     name: str
     parent: str
     source: str
@@ -107,6 +109,7 @@ class Satellite:
     origin: Origin
     description: str = ""
     effective_from: str | None = None
+    personal_data: bool = False
 
     @property
     def hashdiff(self) -> str:
@@ -118,6 +121,83 @@ class Satellite:
 
 
 @dataclass(frozen=True)
+class MultiActiveSatellite:
+    """Several active rows per parent key at once, told apart by a child key (e.g. payments)."""
+
+    name: str
+    parent: str
+    source: str
+    child_key: tuple[str, ...]
+    payload: tuple[str, ...]
+    origin: Origin
+    description: str = ""
+
+    @property
+    def hashdiff(self) -> str:
+        return f"{self.name}_hashdiff"
+
+    @property
+    def model(self) -> str:
+        return f"ma_sat_{self.name}"
+
+
+@dataclass(frozen=True)
+class EffectivitySatellite:
+    """When each relationship of a link is in force, per driving key (auto end-dated)."""
+
+    name: str
+    link: str
+    driving_key: tuple[str, ...]  # hub names of the link whose relationship is tracked
+    source: str
+    origin: Origin
+    description: str = ""
+
+    @property
+    def model(self) -> str:
+        return f"eff_sat_{self.name}"
+
+
+@dataclass(frozen=True)
+class TrackingSatellite:
+    """An extended tracking satellite (xts): every delivery of the tracked satellites' payloads."""
+
+    name: str
+    parent: str
+    satellites: tuple[str, ...]
+    origin: Origin
+    description: str = ""
+
+    @property
+    def model(self) -> str:
+        return f"xts_{self.name}"
+
+
+@dataclass(frozen=True)
+class ReferenceTable:
+    """Reference data keyed by a natural key (not hashed), one row per key."""
+
+    name: str
+    source: str
+    key: str
+    payload: tuple[str, ...]
+    origin: Origin
+    description: str = ""
+
+    @property
+    def model(self) -> str:
+        return f"ref_{self.name}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Spec-wide options, rendered into the dbt project's vars."""
+
+    ghost_records: bool = False
+    hash: str = "MD5"
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
 class Spec:
     """A whole, valid vault spec."""
 
@@ -125,6 +205,11 @@ class Spec:
     hubs: tuple[Hub, ...] = ()
     links: tuple[Link, ...] = ()
     satellites: tuple[Satellite, ...] = ()
+    multi_active_satellites: tuple[MultiActiveSatellite, ...] = ()
+    effectivity_satellites: tuple[EffectivitySatellite, ...] = ()
+    tracking_satellites: tuple[TrackingSatellite, ...] = ()
+    reference_tables: tuple[ReferenceTable, ...] = ()
+    settings: Settings = Settings()
 
     def source(self, name: str) -> Source:
         return next(s for s in self.sources if s.name == name)
@@ -135,8 +220,20 @@ class Spec:
     def link(self, name: str) -> Link:
         return next(link for link in self.links if link.name == name)
 
-    def parent_of(self, sat: Satellite) -> Hub | Link:
+    def satellite(self, name: str) -> Satellite:
+        return next(s for s in self.satellites if s.name == name)
+
+    def parent_of(self, sat: Satellite | MultiActiveSatellite | TrackingSatellite) -> Hub | Link:
         for entity in (*self.hubs, *self.links):
             if entity.name == sat.parent:
                 return entity
         raise KeyError(sat.parent)
+
+    def vault_models(self) -> list[str]:
+        """Every raw vault table, hubs first, in a stable order."""
+        groups: list[tuple[Hub | Link | Satellite | MultiActiveSatellite | EffectivitySatellite
+                           | TrackingSatellite | ReferenceTable, ...]] = [
+            self.hubs, self.links, self.satellites, self.multi_active_satellites,
+            self.effectivity_satellites, self.tracking_satellites, self.reference_tables,
+        ]
+        return [entity.model for group in groups for entity in group]

@@ -18,7 +18,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.spec.model import Feed, Hub, Link, Lookup, Origin, Satellite, Source, Spec
+from generator.spec.model import (
+    EffectivitySatellite,
+    Feed,
+    Hub,
+    Link,
+    Lookup,
+    MultiActiveSatellite,
+    Origin,
+    ReferenceTable,
+    Satellite,
+    Settings,
+    Source,
+    Spec,
+    TrackingSatellite,
+)
 from generator.spec.structure import check_structure
 from generator.spec.yaml_lines import LineDict, LineList, Problem, SpecSyntaxError, load_text
 
@@ -39,7 +53,8 @@ RESERVED = frozenset(
     with""".split()
 )
 
-SECTIONS = ("sources", "hubs", "links", "satellites")
+SECTIONS = ("sources", "hubs", "links", "satellites", "multi_active_satellites", "effectivity_satellites",
+            "tracking_satellites", "reference_tables")
 SAFE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -106,10 +121,15 @@ def _names(value: Any) -> tuple[str, ...]:
 
 def _hint(name: str, known: Iterable[str], kind: str) -> str:
     known = sorted(set(known))
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
+    # A shortened name ("seller_zip") is best completed, then matched by similarity.
+    close = [k for k in known if k.startswith(name)][:1] or difflib.get_close_matches(name, known, n=1, cutoff=0.5)
     if close:
         return f"did you mean '{close[0]}'?"
     return f"known {kind}: {', '.join(known)}" if known else f"declare the {kind[:-1]} first"
+
+
+def _sorted(entities: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(entities[name] for name in sorted(entities))
 
 
 class _Checker:
@@ -117,6 +137,9 @@ class _Checker:
 
     def __init__(self, docs: list[tuple[str, Any]], problems: list[Problem]) -> None:
         self.problems = problems
+        self.docs = docs
+        # Satellites of every kind share one namespace: their names make column and model names.
+        self._satellite_names: dict[str, tuple[str, int]] = {}
         self.items: dict[str, list[tuple[str, LineDict]]] = {s: [] for s in SECTIONS}
         for path, doc in docs:
             if not isinstance(doc, LineDict):
@@ -136,11 +159,20 @@ class _Checker:
         hubs = self._hubs(sources)
         links = self._links(sources, hubs)
         satellites = self._satellites(sources, hubs, links)
+        multi_active = self._multi_active(sources, hubs, links)
+        effectivity = self._effectivity(sources, links)
+        tracking = self._tracking(satellites)
+        reference = self._reference(sources)
         return Spec(
-            sources=tuple(sorted(sources.values(), key=lambda s: s.name)),
-            hubs=tuple(sorted(hubs.values(), key=lambda h: h.name)),
-            links=tuple(sorted(links.values(), key=lambda x: x.name)),
-            satellites=tuple(sorted(satellites.values(), key=lambda s: s.name)),
+            sources=_sorted(sources),
+            hubs=_sorted(hubs),
+            links=_sorted(links),
+            satellites=_sorted(satellites),
+            multi_active_satellites=_sorted(multi_active),
+            effectivity_satellites=_sorted(effectivity),
+            tracking_satellites=_sorted(tracking),
+            reference_tables=_sorted(reference),
+            settings=self._settings(),
         )
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -352,51 +384,176 @@ class _Checker:
 
     # -- satellites ------------------------------------------------------------------------------
 
+    def _columns(self, path: str, entry: LineDict, key: str, source: Source, role: str,
+                 forbidden: tuple[str, ...] = (), forbidden_why: str = "") -> bool:
+        """Check a list of columns of ``entry[key]``: present in the source, listed once, not forbidden."""
+        value = entry.get(key)
+        columns = _names(value)
+        ok, seen = True, set()
+        for index, column in enumerate(columns):
+            line = value.line_of(index) if isinstance(value, LineList) else entry.line_of(key)
+            if column in seen:
+                self.add(path, line, f"{role} column '{column}' is listed twice", "remove one")
+                ok = False
+            seen.add(column)
+            if not self._column_ok(path, line, column, source, role):
+                ok = False
+            elif column in forbidden:
+                self.add(path, line, f"{role} column '{column}' is {forbidden_why}",
+                         "keys live in hubs and links; remove it from the payload")
+                ok = False
+        return ok
+
+    def _parent(self, path: str, entry: LineDict, kind: str) -> str | None:
+        parent = entry.get("parent")
+        parents = self._declared("hubs") | self._declared("links")
+        if not isinstance(parent, str):
+            return None
+        if parent not in parents:
+            self.add(path, entry.line_of("parent"), f"unknown parent '{parent}' of {kind} '{entry['name']}'",
+                     _hint(parent, parents, "hubs and links"))
+            return None
+        return parent
+
     def _satellites(self, sources: dict[str, Source], hubs: dict[str, Hub],
                     links: dict[str, Link]) -> dict[str, Satellite]:
         result: dict[str, Satellite] = {}
-        parents = self._declared("hubs") | self._declared("links")
-        for path, entry in self._unique("satellites", {}):
-            parent_name, payload = entry.get("parent"), _names(entry.get("payload"))
-            if not isinstance(parent_name, str) or not payload:
-                continue
-            ok = True
-            if parent_name not in parents:
-                self.add(path, entry.line_of("parent"), f"unknown parent '{parent_name}' of satellite '{entry['name']}'",
-                         _hint(parent_name, parents, "hubs and links"))
-                ok = False
+        for path, entry in self._unique("satellites", self._satellite_names):
+            parent_name = self._parent(path, entry, "satellite")
             source = self._source_ref(path, entry.line_of("source"), entry.get("source"), sources)
-            if source is None:
+            if source is None or parent_name is None or not _names(entry.get("payload")):
                 continue
-            payload_list = entry["payload"]
-            seen: set[str] = set()
-            for index, column in enumerate(payload):
-                line = payload_list.line_of(index) if isinstance(payload_list, LineList) else entry.line
-                if column in seen:
-                    self.add(path, line, f"payload column '{column}' is listed twice", "remove one")
-                    ok = False
-                seen.add(column)
-                ok &= self._column_ok(path, line, column, source, "payload")
+            key_columns = self._parent_keys(path, entry, parent_name, source, hubs, links)
+            ok = key_columns is not None
+            ok &= self._columns(path, entry, "payload", source, "payload", key_columns or (),
+                                f"a key of '{parent_name}'")
             effective_from = entry.get("effective_from")
             if isinstance(effective_from, str):
                 ok &= self._column_ok(path, entry.line_of("effective_from"), effective_from, source, "effective_from")
-            key_columns = self._parent_keys(path, entry, parent_name, source, hubs, links)
-            if key_columns is None:
-                ok = False
-            else:
-                for index, column in enumerate(payload):
-                    if column in key_columns:
-                        line = payload_list.line_of(index) if isinstance(payload_list, LineList) else entry.line
-                        self.add(path, line, f"payload column '{column}' is a key of '{parent_name}'",
-                                 "keys live in hubs and links; remove it from the payload")
-                        ok = False
             if ok:
                 result[entry["name"]] = Satellite(
-                    entry["name"], parent_name, source.name, payload, Origin(path, entry.line),
+                    entry["name"], parent_name, source.name, _names(entry["payload"]), Origin(path, entry.line),
                     str(entry.get("description", "")).strip(),
                     effective_from if isinstance(effective_from, str) else None,
+                    bool(entry.get("personal_data", False)),
                 )
         return result
+
+    def _multi_active(self, sources: dict[str, Source], hubs: dict[str, Hub],
+                      links: dict[str, Link]) -> dict[str, MultiActiveSatellite]:
+        result: dict[str, MultiActiveSatellite] = {}
+        for path, entry in self._unique("multi_active_satellites", self._satellite_names):
+            parent_name = self._parent(path, entry, "multi-active satellite")
+            source = self._source_ref(path, entry.line_of("source"), entry.get("source"), sources)
+            child_key, payload = _names(entry.get("child_key")), _names(entry.get("payload"))
+            if source is None or parent_name is None or not child_key or not payload:
+                continue
+            key_columns = self._parent_keys(path, entry, parent_name, source, hubs, links)
+            ok = key_columns is not None
+            ok &= self._columns(path, entry, "child_key", source, "child key", key_columns or (),
+                                f"a key of '{parent_name}'")
+            ok &= self._columns(path, entry, "payload", source, "payload", (*(key_columns or ()), *child_key),
+                                f"a key of '{parent_name}' or the child key")
+            if ok:
+                result[entry["name"]] = MultiActiveSatellite(
+                    entry["name"], parent_name, source.name, child_key, payload, Origin(path, entry.line),
+                    str(entry.get("description", "")).strip())
+        return result
+
+    def _effectivity(self, sources: dict[str, Source], links: dict[str, Link]) -> dict[str, EffectivitySatellite]:
+        result: dict[str, EffectivitySatellite] = {}
+        declared = self._declared("links")
+        for path, entry in self._unique("effectivity_satellites", self._satellite_names):
+            link_name = entry.get("link")
+            if not isinstance(link_name, str):
+                continue
+            if link_name not in declared:
+                self.add(path, entry.line_of("link"), f"unknown link '{link_name}' of effectivity satellite "
+                         f"'{entry['name']}'", _hint(link_name, declared, "links"))
+                continue
+            link = links.get(link_name)
+            if link is None:
+                continue  # the link itself is broken and reported
+            ok = True
+            driving = _names(entry.get("driving_key"))
+            for hub in driving:
+                if hub not in link.hubs:
+                    self.add(path, entry.line_of("driving_key"), f"driving key '{hub}' is not a hub of link "
+                             f"'{link.name}'", _hint(hub, link.hubs, "hubs"))
+                    ok = False
+            if ok and set(driving) == set(link.hubs):
+                self.add(path, entry.line_of("driving_key"), "the driving key cannot be every hub of the link",
+                         "name the hub(s) that own the relationship, e.g. the order of an order-customer link")
+                ok = False
+            source_name = entry.get("source")
+            if source_name is None:
+                if len(link.sources) != 1:
+                    self.add(path, entry.line, f"link '{link.name}' has several sources: say which one",
+                             f"add `source:` with one of {', '.join(link.sources)}")
+                    continue
+                source_name = link.sources[0]
+            elif isinstance(source_name, str) and source_name not in link.sources:
+                self.add(path, entry.line_of("source"), f"source '{source_name}' does not feed link '{link.name}'",
+                         f"use one of: {', '.join(link.sources)}")
+                ok = False
+            if ok:
+                result[entry["name"]] = EffectivitySatellite(
+                    entry["name"], link.name, driving, str(source_name), Origin(path, entry.line),
+                    str(entry.get("description", "")).strip())
+        return result
+
+    def _tracking(self, satellites: dict[str, Satellite]) -> dict[str, TrackingSatellite]:
+        result: dict[str, TrackingSatellite] = {}
+        for path, entry in self._unique("tracking_satellites", self._satellite_names):
+            parent_name = self._parent(path, entry, "tracking satellite")
+            tracked = _names(entry.get("satellites"))
+            if parent_name is None or not tracked:
+                continue
+            ok = True
+            listed = entry["satellites"]
+            for index, name in enumerate(tracked):
+                line = listed.line_of(index) if isinstance(listed, LineList) else entry.line
+                if name not in self._declared("satellites"):
+                    self.add(path, line, f"unknown satellite '{name}' in tracking satellite '{entry['name']}'",
+                             _hint(name, self._declared("satellites"), "satellites"))
+                    ok = False
+                elif name in satellites and satellites[name].parent != parent_name:
+                    self.add(path, line, f"satellite '{name}' describes '{satellites[name].parent}', "
+                             f"not '{parent_name}'", "track only satellites of the same parent")
+                    ok = False
+                elif name not in satellites:
+                    ok = False  # broken satellite, reported elsewhere
+            if ok:
+                result[entry["name"]] = TrackingSatellite(entry["name"], parent_name, tracked,
+                                                          Origin(path, entry.line),
+                                                          str(entry.get("description", "")).strip())
+        return result
+
+    def _reference(self, sources: dict[str, Source]) -> dict[str, ReferenceTable]:
+        result: dict[str, ReferenceTable] = {}
+        for path, entry in self._unique("reference_tables", {}):
+            source = self._source_ref(path, entry.line_of("source"), entry.get("source"), sources)
+            key = entry.get("key")
+            if source is None or not isinstance(key, str) or not _names(entry.get("payload")):
+                continue
+            ok = self._column_ok(path, entry.line_of("key"), key, source, "key")
+            ok &= self._columns(path, entry, "payload", source, "payload", (key,), "the reference key")
+            if ok:
+                result[entry["name"]] = ReferenceTable(entry["name"], source.name, key, _names(entry["payload"]),
+                                                       Origin(path, entry.line),
+                                                       str(entry.get("description", "")).strip())
+        return result
+
+    def _settings(self) -> Settings:
+        found = [(path, doc["settings"], doc.line_of("settings")) for path, doc in self.docs
+                 if isinstance(doc, LineDict) and isinstance(doc.get("settings"), LineDict)]
+        for path, _, line in found[1:]:
+            self.add(path, line, f"a second settings section (the first is in {found[0][0]})", "keep one")
+        if not found:
+            return Settings()
+        path, settings, line = found[0]
+        return Settings(ghost_records=bool(settings.get("ghost_records", False)),
+                        hash=str(settings.get("hash", "MD5")), origin=Origin(path, line))
 
     def _parent_keys(self, path: str, entry: LineDict, parent_name: str, source: Source,
                      hubs: dict[str, Hub], links: dict[str, Link]) -> tuple[str, ...] | None:

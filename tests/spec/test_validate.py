@@ -223,3 +223,105 @@ def test_a_renamed_key_cannot_shadow_a_source_column(tmp_path: Path) -> None:
         "vault_spec/hubs.yml:14: source 'orders' already has a column 'customer_id', the hub's key name "
         "(hint: feed the hub from that column, or rename the hub's business key)"
     ]
+
+
+LINKS = "links:\n  - name: order_customer\n    hubs: [order, customer]\n    sources: [{source: orders}]\n"
+
+
+def test_every_entity_kind_builds_a_model(tmp_path: Path) -> None:
+    folder = _spec(tmp_path, links=LINKS, satellites="""\
+        settings:
+          ghost_records: true
+        satellites:
+          - name: order_state
+            parent: order
+            source: orders
+            payload: [order_status]
+            personal_data: false
+        multi_active_satellites:
+          - name: order_states
+            parent: order
+            source: orders
+            child_key: customer_id
+            payload: [order_status]
+        effectivity_satellites:
+          - name: order_customer
+            link: order_customer
+            driving_key: order
+        tracking_satellites:
+          - name: order
+            parent: order
+            satellites: [order_state]
+        reference_tables:
+          - name: cities
+            source: customers
+            key: customer_id
+            payload: [customer_city]
+        """)
+    result = load_spec(folder)
+    assert result.ok, [str(p) for p in result.problems]
+    spec = result.spec
+    assert spec is not None and spec.settings.ghost_records
+    assert spec.effectivity_satellites[0].source == "orders"
+    assert spec.vault_models() == ["hub_customer", "hub_order", "link_order_customer", "sat_order_state",
+                                   "ma_sat_order_states", "eff_sat_order_customer", "xts_order", "ref_cities"]
+
+
+def test_mistakes_in_the_other_kinds(tmp_path: Path) -> None:
+    folder = _spec(tmp_path, links=LINKS, satellites="""\
+        satellites:
+          - name: order_state
+            parent: customer
+            source: customers
+            payload: [customer_city]
+        multi_active_satellites:
+          - name: order_state
+            parent: order
+            source: orders
+            child_key: order_id
+            payload: [order_status]
+        effectivity_satellites:
+          - name: order_customer
+            link: order_customer
+            driving_key: [order, customer]
+          - name: by_order
+            link: order_custmer
+            driving_key: order
+        tracking_satellites:
+          - name: order
+            parent: order
+            satellites: [order_state]
+        reference_tables:
+          - name: cities
+            source: customers
+            key: customer_id
+            payload: [customer_id]
+        """)
+    assert _messages(folder) == [
+        "vault_spec/satellites.yml:7: duplicate name 'order_state' (already declared at "
+        "vault_spec/satellites.yml:2) (hint: give each entity its own name)",
+        "vault_spec/satellites.yml:15: the driving key cannot be every hub of the link (hint: name the hub(s) "
+        "that own the relationship, e.g. the order of an order-customer link)",
+        "vault_spec/satellites.yml:17: unknown link 'order_custmer' of effectivity satellite 'by_order' "
+        "(hint: did you mean 'order_customer'?)",
+        "vault_spec/satellites.yml:22: satellite 'order_state' describes 'customer', not 'order' "
+        "(hint: track only satellites of the same parent)",
+        "vault_spec/satellites.yml:27: payload column 'customer_id' is the reference key "
+        "(hint: keys live in hubs and links; remove it from the payload)",
+    ]
+
+
+def test_multi_active_child_key_cannot_be_the_parent_key(tmp_path: Path) -> None:
+    folder = _spec(tmp_path, satellites="""\
+        multi_active_satellites:
+          - name: order_states
+            parent: order
+            source: orders
+            child_key: order_id
+            payload: [order_status, customer_id, customer_id]
+        """)
+    assert _messages(folder) == [
+        "vault_spec/satellites.yml:5: child key column 'order_id' is a key of 'order' "
+        "(hint: keys live in hubs and links; remove it from the payload)",
+        "vault_spec/satellites.yml:6: payload column 'customer_id' is listed twice (hint: remove one)",
+    ]
