@@ -175,8 +175,12 @@ def pending_batches(db: Database) -> tuple[int, int]:
 
 
 def build(project_dir: Path, db: Database, spec: Spec, mode: str = "auto", log: Log = lambda _: None,
-          progress: Log | None = None) -> BuildResult:
-    """Stage the pending batches and load the raw vault; record the build when dbt succeeds."""
+          progress: Log | None = None, per_batch: bool = False) -> BuildResult:
+    """Stage the pending batches and load the raw vault; record each build when dbt succeeds.
+
+    All pending batches go through one dbt run (the table macros take each key's batches in load
+    time order); ``per_batch`` runs dbt once per batch instead, for comparison.
+    """
     started = dt.datetime.now(dt.timezone.utc)
     package = resolve_automate_dv(project_dir, mode, log)
     log(f"using {package.describe()}")
@@ -184,27 +188,47 @@ def build(project_dir: Path, db: Database, spec: Spec, mode: str = "auto", log: 
     before = dict(row_counts(db, spec))
     if batch_from > batch_to:
         log("no new batch since the last build: checking the vault is up to date")
+        ranges = [(batch_from, batch_to)]
     else:
         log(f"staging batch(es) {batch_from}..{batch_to}")
-    outcome = run_dbt(project_dir, db, ["build"], {"dvkit_batch_from": batch_from, "dvkit_batch_to": batch_to},
-                      progress)
-    if not outcome.success:
-        details = "\n  ".join(outcome.failures) or "see dbt_vault/logs/dbt.log"
-        raise DvkitError(f"dbt build failed:\n  {details}",
-                         hint="the batches stay pending; fix the problem and run `dvkit build` again")
-    log(f"dbt: {outcome.models} models built, {outcome.tests} data tests passed")
+        _warn_late(db, batch_from, batch_to, log)
+        ranges = [(b, b) for b in range(batch_from, batch_to + 1)] if per_batch else [(batch_from, batch_to)]
+    models = tests = 0
+    for first, last in ranges:
+        run_started = dt.datetime.now(dt.timezone.utc)
+        outcome = run_dbt(project_dir, db, ["build"], {"dvkit_batch_from": first, "dvkit_batch_to": last}, progress)
+        if not outcome.success:
+            details = "\n  ".join(outcome.failures) or "see dbt_vault/logs/dbt.log"
+            raise DvkitError(f"dbt build failed (batches {first}..{last}):\n  {details}",
+                             hint="the batches stay pending; fix the problem and run `dvkit build` again")
+        models, tests = outcome.models, outcome.tests
+        if first <= last:
+            _record(db, first, last, package, run_started)
+    log(f"dbt: {models} models built, {tests} data tests passed" + (f" ({len(ranges)} runs)" if per_batch else ""))
     finished = dt.datetime.now(dt.timezone.utc)
-    with db.connect() as conn:
-        if batch_from <= batch_to:
-            conn.execute(
-                "insert into dvkit.builds (batch_from, batch_to, automate_dv, started_at, finished_at) "
-                "values (%s, %s, %s, %s, %s)",
-                (batch_from, batch_to, package.describe(), started, finished),
-            )
-        conn.commit()
     return BuildResult(package, batch_from, batch_to, row_counts(db, spec), before,
-                       (finished - started).total_seconds(),
-                       null_keys(db, spec, batch_from, batch_to))
+                       (finished - started).total_seconds(), null_keys(db, spec, batch_from, batch_to))
+
+
+def _record(db: Database, first: int, last: int, package: PackageChoice, started: dt.datetime) -> None:
+    with db.connect() as conn:
+        conn.execute(
+            "insert into dvkit.builds (batch_from, batch_to, automate_dv, started_at, finished_at) "
+            "values (%s, %s, %s, %s, now())", (first, last, package.describe(), started))
+
+
+def _warn_late(db: Database, batch_from: int, batch_to: int, log: Log) -> None:
+    """Say when pending batches are older than what the vault already holds (late arrivals)."""
+    with db.connect() as conn:
+        row = conn.execute(
+            """select min(p.load_ts), (select max(b.load_ts) from landing.batches b
+                                       where b.batch_id < %(first)s)
+               from landing.batches p where p.batch_id between %(first)s and %(last)s""",
+            {"first": batch_from, "last": batch_to}).fetchone()
+    if row and row[0] is not None and row[1] is not None and row[0] < row[1]:
+        log(f"warning: pending batches load as of {row[0]}, older than the {row[1]} already in the vault. "
+            "Hubs and links take their new keys; a satellite keeps the history it has and ignores the late "
+            "rows of keys loaded later (insert-only: history is never rewritten).")
 
 
 def row_counts(db: Database, spec: Spec) -> list[tuple[str, int]]:
