@@ -2,6 +2,7 @@
     sat(src_pk, src_hashdiff, src_payload, src_eff, src_ldts, src_source, source_model, src_extra_columns)
 
     Columns: key, hashdiff, payload..., extra columns..., effective-from, load time, record source.
+    src_eff is a staged column, or {'source_column': ..., 'alias': ...} to store it under another name.
 
     A staged row is inserted only when its hashdiff differs from the row before it for the same key:
     - only staged rows later than the key's latest stored load time count (re-running a batch, or
@@ -38,7 +39,14 @@
 {%- endif -%}
 {%- set payload_columns = automate_dv.as_list(src_payload) -%}
 {%- set extra_columns = automate_dv.as_list(src_extra_columns) -%}
-{%- set eff_columns = automate_dv.as_list(src_eff) -%}
+{#- src_eff may rename its staged column: {'source_column': 'x_effective_from', 'alias': 'effective_from'} -#}
+{%- set eff_sources = {} -%}
+{%- if src_eff is mapping -%}
+    {%- do eff_sources.update({src_eff['alias']: src_eff['source_column']}) -%}
+    {%- set eff_columns = [src_eff['alias']] -%}
+{%- else -%}
+    {%- set eff_columns = automate_dv.as_list(src_eff) -%}
+{%- endif -%}
 {%- if src_ldts is none or src_source is none or source_model is none -%}
     {{- exceptions.raise_compiler_error("automate_dv.sat: src_ldts, src_source and source_model are required") -}}
 {%- endif -%}
@@ -54,7 +62,7 @@ with staged_rows as (
     select
         {{ ([pk, hashdiff] + payload_columns + extra_columns) | join(",\n        ") }},
         {%- for eff in eff_columns %}
-        cast({{ eff }} as timestamp) as {{ eff }},
+        cast({{ eff_sources.get(eff, eff) }} as timestamp) as {{ eff }},
         {%- endfor %}
         cast({{ src_ldts }} as timestamp) as {{ src_ldts }},
         cast({{ src_source }} as text) as {{ src_source }}
