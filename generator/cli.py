@@ -250,10 +250,18 @@ def _progress(label: str) -> Callable[[str, int], None]:
 @click.argument("data_dir", required=False, type=click.Path(path_type=Path))
 @click.option("--load-time", type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"]),
               default=None, help="Load time of the batch (default: now, UTC).")
+@click.option("--replay", type=click.Choice(["day", "week", "month"]), default=None,
+              help="Replay the snapshot as one batch per period, as the sources stood at each period end.")
+@click.option("--from", "start", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="With --replay: the first period is the one holding this date.")
+@click.option("--to", "end", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="With --replay: the last period is the one holding this date.")
+@click.option("--full", is_flag=True, help="With --replay: every batch is a full extract, not only changes.")
 @click.pass_context
 @friendly
-def load(ctx: click.Context, data_dir: Path | None, load_time: dt.datetime | None) -> None:
-    """Load the source files of DATA_DIR (default ../shared/data/olist) as one batch."""
+def load(ctx: click.Context, data_dir: Path | None, load_time: dt.datetime | None, replay: str | None,
+         start: dt.datetime | None, end: dt.datetime | None, full: bool) -> None:
+    """Load the source files of DATA_DIR (default ../shared/data/olist) as one batch, or replay them."""
     from generator.db import resolve
 
     project = _resolve_project(ctx)
@@ -262,6 +270,14 @@ def load(ctx: click.Context, data_dir: Path | None, load_time: dt.datetime | Non
     if data_dir is None:
         raise DvkitError("no data folder given and ../shared/data/olist does not exist",
                          hint="pass a folder, or make one with `dvkit synth --out DIR`")
+    if replay is None and (start or end or full):
+        raise DvkitError("--from, --to and --full go with --replay", hint="add --replay day|week|month")
+    if replay is not None:
+        if load_time is not None:
+            raise DvkitError("--load-time does not go with --replay", hint="each replayed batch's load time is its period end")
+        _replay(spec, data_dir, replay, start.date() if start else None, end.date() if end else None, full,
+                resolve(project))
+        return
     _load(project, spec, data_dir, load_time, resolve(project))
 
 
@@ -271,6 +287,10 @@ def _load(project: Path, spec: Any, data_dir: Path, load_time: dt.datetime | Non
     started = time.monotonic()
     err.print(f"loading {data_dir}", markup=False)
     result = load_batch(database, spec, data_dir, load_time, _progress("read"))
+    if result.duplicate_of is not None:
+        out.print(f"batch {result.duplicate_of} already holds these files with this load time: nothing loaded",
+                  markup=False)
+        return
     table = Table("source", Column("rows", justify="right"), title=f"batch {result.batch_id} (load time {result.load_ts})")
     for name, rows in sorted(result.rows.items()):
         table.add_row(name, f"{rows:,}")
@@ -278,6 +298,30 @@ def _load(project: Path, spec: Any, data_dir: Path, load_time: dt.datetime | Non
     if result.skipped:
         out.print(f"no file for: {', '.join(result.skipped)}", markup=False)
     out.print(f"loaded {sum(result.rows.values()):,} rows in {time.monotonic() - started:.1f}s")
+
+
+def _replay(spec: Any, data_dir: Path, period: str, start: dt.date | None, end: dt.date | None, full: bool,
+            database: Any) -> None:
+    from generator.load.replay import ReplayStep, load_replay
+
+    started = time.monotonic()
+    err.print(f"replaying {data_dir} by {period}{' (full extracts)' if full else ''}", markup=False)
+
+    def show(step: ReplayStep) -> None:
+        result = step.result
+        if result.duplicate_of is not None:
+            line = f"already loaded as batch {result.duplicate_of}"
+        else:
+            line = f"batch {result.batch_id}: {sum(result.rows.values()):,} rows in {step.seconds:.2f}s"
+        err.print(f"  {step.period_end}  {line}", markup=False)
+
+    steps = load_replay(database, spec, data_dir, period, start, end, full, on_batch=show)
+    new = [s for s in steps if s.result.duplicate_of is None]
+    rows = sum(sum(s.result.rows.values()) for s in new)
+    out.print(f"replay by {period}: {len(steps)} period(s), {len(new)} new batch(es), {rows:,} rows, "
+              f"{len(steps) - len(new)} already loaded ({time.monotonic() - started:.1f}s)", markup=False)
+    if new:
+        out.print("run `dvkit build` to load the new batches into the vault, in order", markup=False)
 
 
 @main.command()
@@ -320,12 +364,12 @@ def _require_generated(project: Path, spec: Any) -> None:
         raise DvkitError("generated models are out of date with the spec", hint="run `dvkit generate` first")
 
 
-def _build(project: Path, spec: Any, database: Any, mode: str) -> None:
+def _build(project: Path, spec: Any, database: Any, mode: str, per_batch: bool = False) -> None:
     from generator.build import build as run_build
 
     _require_generated(project, spec)
     result = run_build(project, database, spec, mode, log=lambda m: err.print(m, markup=False),
-                       progress=lambda m: err.print(f"  {m}", markup=False))
+                       progress=lambda m: err.print(f"  {m}", markup=False), per_batch=per_batch)
     table = Table("table", Column("rows", justify="right"), Column("added", justify="right"), title="raw vault")
     for name, rows in result.row_counts:
         table.add_row(name, f"{rows:,}", f"{rows - result.rows_before.get(name, 0):,}")
@@ -337,14 +381,16 @@ def _build(project: Path, spec: Any, database: Any, mode: str) -> None:
 
 @main.command()
 @AUTOMATE_DV
+@click.option("--per-batch", is_flag=True,
+              help="Run dbt once per pending batch instead of once for all of them (slower; for comparison).")
 @click.pass_context
 @friendly
-def build(ctx: click.Context, automate_dv: str) -> None:
+def build(ctx: click.Context, automate_dv: str, per_batch: bool) -> None:
     """Stage pending batches and build the raw vault with dbt; print row counts."""
     from generator.db import resolve
 
     project = _resolve_project(ctx)
-    _build(project, _spec(project), resolve(project), automate_dv)
+    _build(project, _spec(project), resolve(project), automate_dv, per_batch)
 
 
 @main.command()
