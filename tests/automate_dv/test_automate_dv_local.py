@@ -9,31 +9,35 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 import yaml
-from dbt.cli.main import dbtRunner
+
+from .dbt_helpers import (
+    GHOST_DATE,
+    GHOST_KEY,
+    PACKAGE,
+    REPO,
+    TS,
+    columns,
+    compile_inline,
+    make_project,
+    md5,
+    rows,
+)
+from .dbt_helpers import dbt as run_dbt
 
 pytestmark = [pytest.mark.db, pytest.mark.dbt]
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent.parent
-PACKAGE = REPO / "dbt_vault" / "automate_dv_local"
-MINI_PROJECT = HERE / "mini_project"
 HASH_VECTORS = REPO.parent / "shared" / "reference" / "hash_vectors.json"
 
-TS = "timestamp without time zone"
 T1, T2, T3 = datetime(2024, 1, 1), datetime(2024, 1, 2), datetime(2024, 1, 3)
-GHOST_KEY = b"0" * 32
-GHOST_DATE = datetime(1900, 1, 1)
 
-
-def md5(text: str) -> bytes:
-    return hashlib.md5(text.encode("utf-8")).digest()
+# The models of test_more_tables.py read landing tables this file does not fill.
+OWN_MODELS = ("--exclude", "tag:more_tables")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -43,41 +47,14 @@ def md5(text: str) -> bytes:
 @pytest.fixture()
 def project(tmp_path: Path, fresh_db, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The mini project in tmp_path with the package installed, and the connection in the environment."""
-    target = tmp_path / "mini_project"
-    shutil.copytree(MINI_PROJECT, target, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
-    shutil.copytree(PACKAGE, target / "dbt_packages" / "automate_dv")
-    for name, value in fresh_db.dbt_env().items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    monkeypatch.setenv("DO_NOT_TRACK", "1")
-    return target
+    return make_project(tmp_path, fresh_db, monkeypatch)
 
 
 def dbt(project: Path, *args: str):
-    result = dbtRunner().invoke(
-        [*args, "--project-dir", str(project), "--profiles-dir", str(project)]
-    )
-    assert result.success, f"dbt {' '.join(args)} failed: {result.exception}"
-    return result
-
-
-def compile_inline(project: Path, sql: str, variables: str = "{}") -> str:
-    result = dbt(project, "compile", "--quiet", "--inline", sql, "--vars", variables)
-    return result.result.results[0].node.compiled_code
-
-
-def rows(db, query: str, params: tuple = ()) -> list[tuple]:
-    with db.connect() as conn:
-        return conn.execute(query, params).fetchall()
-
-
-def columns(db, schema: str, table: str) -> list[tuple[str, str]]:
-    return rows(
-        db,
-        "select column_name, data_type from information_schema.columns "
-        "where table_schema = %s and table_name = %s order by ordinal_position",
-        (schema, table),
-    )
+    """dbt on this file's models only (compile --inline needs no selection)."""
+    if args and args[0] in ("build", "run"):
+        args = (*args, *OWN_MODELS)
+    return run_dbt(project, *args)
 
 
 # --------------------------------------------------------------------------------------------------

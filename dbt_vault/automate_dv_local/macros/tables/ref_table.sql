@@ -1,0 +1,78 @@
+{#-
+    ref_table(src_pk, src_extra_columns, src_ldts, src_source, source_model)
+
+    Reference data keyed by a natural (unhashed) key. Columns: the reference key, payload (the extra
+    columns)..., load time, record source.
+
+    Insert-only, one row per key, ever: a key already stored is not inserted again and later changes of
+    its payload are ignored. Among the staged rows of a key the earliest load time wins; ties are broken
+    by the payload columns in the listed order, ascending, NULLs last, then by record source. Rows with a
+    NULL key are skipped. source_model may list several staging models: they are read as one.
+-#}
+{%- macro ref_table(src_pk, src_extra_columns=none, src_ldts=none, src_source=none, source_model=none) -%}
+    {{- adapter.dispatch('ref_table', 'automate_dv')(
+            src_pk=src_pk, src_extra_columns=src_extra_columns, src_ldts=src_ldts, src_source=src_source,
+            source_model=source_model) -}}
+{%- endmacro -%}
+
+
+{%- macro default__ref_table(src_pk, src_extra_columns, src_ldts, src_source, source_model) -%}
+    {{- automate_dv.unsupported_adapter('ref_table') -}}
+{%- endmacro -%}
+
+
+{%- macro postgres__ref_table(src_pk, src_extra_columns, src_ldts, src_source, source_model) -%}
+
+{%- set pk = automate_dv.single_column(src_pk, 'ref_table', 'src_pk') -%}
+{%- set payload_columns = automate_dv.as_list(src_extra_columns) -%}
+{%- set models = automate_dv.as_list(source_model) -%}
+{%- if src_ldts is none or src_source is none or not models -%}
+    {{- exceptions.raise_compiler_error("automate_dv.ref_table: src_ldts, src_source and source_model are required") -}}
+{%- endif -%}
+{%- set output_columns = [pk] + payload_columns + [src_ldts, src_source] -%}
+
+with staged_rows as (
+    -- every staged row with a key; the casts fix the table's types
+    {%- for model in models %}
+    select
+        {{ ([pk] + payload_columns) | join(",\n        ") }},
+        cast({{ src_ldts }} as timestamp) as {{ src_ldts }},
+        cast({{ src_source }} as text) as {{ src_source }}
+    from {{ ref(model) }}
+    where {{ pk }} is not null
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+),
+
+first_arrivals as (
+    -- the earliest row of each key; ties are broken by the payload, so every run picks the same row
+    select
+        staged_rows.*,
+        row_number() over (
+            partition by {{ pk }}
+            order by {{ src_ldts }},
+                {%- for column in payload_columns %} {{ column }} asc nulls last,{% endfor %} {{ src_source }}
+        ) as arrival_order
+    from staged_rows
+),
+
+new_keys as (
+    select *
+    from first_arrivals
+    where arrival_order = 1
+    {%- if is_incremental() %}
+      -- a key already stored keeps its first payload
+      and not exists (
+          select 1 from {{ this }} as stored
+          where stored.{{ pk }} = first_arrivals.{{ pk }}
+      )
+    {%- endif %}
+)
+
+select
+    {{ output_columns | join(",\n    ") }}
+from new_keys
+
+{%- endmacro -%}
