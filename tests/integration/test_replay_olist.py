@@ -114,7 +114,8 @@ def test_order_status_history_matches_the_csv(replayed: Database) -> None:
             "select h.order_id, count(*) from raw_vault.sat_order_status s "
             "join raw_vault.hub_order h using (order_hk) group by h.order_id").fetchall())
     assert stored == expected
-    assert sum(expected.values()) > 2 * len(expected)  # real history: most orders moved several times
+    # Real history: a month end often falls between purchase and delivery.
+    assert sum(1 for n in expected.values() if n > 1) > len(expected) // 4
 
 
 def test_hub_and_link_counts_equal_a_one_shot_load(replayed: Database, one_shot: Database,
