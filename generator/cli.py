@@ -396,11 +396,13 @@ def build(ctx: click.Context, automate_dv: str, per_batch: bool) -> None:
 @main.command()
 @click.option("--data", "data_dir", type=click.Path(path_type=Path), default=None,
               help="Data folder (default: ../shared/data/olist, else a small synthetic set).")
+@click.option("--replay", type=click.Choice(["day", "week", "month", "none"]), default="month", show_default=True,
+              help="Load the snapshot as one batch per period (real history), or in one batch (none).")
 @AUTOMATE_DV
 @click.pass_context
 @friendly
-def demo(ctx: click.Context, data_dir: Path | None, automate_dv: str) -> None:
-    """Start the database, load, check generation, build and show how to connect."""
+def demo(ctx: click.Context, data_dir: Path | None, replay: str, automate_dv: str) -> None:
+    """Start the database, load (replayed by month), check generation, build and show how to connect."""
     from generator.db import resolve
 
     started = time.monotonic()
@@ -421,7 +423,10 @@ def demo(ctx: click.Context, data_dir: Path | None, automate_dv: str) -> None:
         synth_generate(DEMO_SYNTH_SCALE, data_dir, seed=42, gzip=True)
     _require_generated(project, spec)
     out.print("generated models: up to date")
-    _load(project, spec, data_dir, None, database)
+    if replay == "none":
+        _load(project, spec, data_dir, None, database)
+    else:
+        _replay(spec, data_dir, replay, None, None, False, database)
     _build(project, spec, database, automate_dv)
     out.print(f"\ndemo finished in {time.monotonic() - started:.1f}s. Connect with:", markup=False)
     out.print(f"  psql '{database.conninfo() if not database.password else database.display_url()}'",

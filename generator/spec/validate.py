@@ -373,6 +373,7 @@ class _Checker:
                     for hub_name in hub_names:
                         for column in hubs[hub_name].columns_in(source.name):
                             ok &= self._column_ok(path, line, column, source, f"hub '{hub_name}' key")
+                        ok &= self._feeds(path, line, hubs[hub_name], source, f"link '{entry['name']}'")
                 for column in dck:
                     ok &= self._column_ok(path, entry.line_of("dependent_child_key"), column, source,
                                           "dependent child key")
@@ -555,10 +556,22 @@ class _Checker:
         return Settings(ghost_records=bool(settings.get("ghost_records", False)),
                         hash=str(settings.get("hash", "MD5")), origin=Origin(path, line))
 
+    def _feeds(self, path: str, line: int, hub: Hub, source: Source, user: str) -> bool:
+        """A source that carries a hub's key for a link or satellite must also feed the hub."""
+        if any(feed.source == source.name for feed in hub.feeds):
+            return True
+        self.add(path, line, f"source '{source.name}' of {user} does not feed hub '{hub.name}'",
+                 f"add `- source: {source.name}` to the sources of hub '{hub.name}', so that every key "
+                 "of the table finds its hub row, whatever order the data arrives in")
+        return False
+
     def _parent_keys(self, path: str, entry: LineDict, parent_name: str, source: Source,
                      hubs: dict[str, Hub], links: dict[str, Link]) -> tuple[str, ...] | None:
         """Source columns forming the parent's key, or None when the source cannot give them."""
         if parent_name in hubs:
+            if not self._feeds(path, entry.line_of("source"), hubs[parent_name], source,
+                               f"'{entry['name']}'"):
+                return None
             columns = hubs[parent_name].columns_in(source.name)
         elif parent_name in links:
             link = links[parent_name]

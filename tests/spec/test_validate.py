@@ -35,6 +35,7 @@ hubs:
     business_key: customer_id
     sources:
       - source: customers
+      - source: orders
 """
 
 
@@ -220,7 +221,7 @@ def test_a_renamed_key_cannot_shadow_a_source_column(tmp_path: Path) -> None:
     hubs = HUBS + "  - name: city\n    business_key: customer_id\n    sources:\n      - source: orders\n" \
                   "        business_key: order_status\n"
     assert _messages(_spec(tmp_path, hubs=hubs)) == [
-        "vault_spec/hubs.yml:14: source 'orders' already has a column 'customer_id', the hub's key name "
+        "vault_spec/hubs.yml:15: source 'orders' already has a column 'customer_id', the hub's key name "
         "(hint: feed the hub from that column, or rename the hub's business key)"
     ]
 
@@ -324,4 +325,14 @@ def test_multi_active_child_key_cannot_be_the_parent_key(tmp_path: Path) -> None
         "vault_spec/satellites.yml:5: child key column 'order_id' is a key of 'order' "
         "(hint: keys live in hubs and links; remove it from the payload)",
         "vault_spec/satellites.yml:6: payload column 'customer_id' is listed twice (hint: remove one)",
+    ]
+
+
+def test_a_link_source_must_feed_its_hubs(tmp_path: Path) -> None:
+    without_orders = HUBS.rsplit("      - source: orders\n", 1)[0]  # customer fed by customers only
+    folder = _spec(tmp_path, hubs=without_orders, links=LINKS)
+    assert _messages(folder) == [
+        "vault_spec/links.yml:4: source 'orders' of link 'order_customer' does not feed hub 'customer' "
+        "(hint: add `- source: orders` to the sources of hub 'customer', so that every key of the table "
+        "finds its hub row, whatever order the data arrives in)"
     ]
