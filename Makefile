@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test validate generate check db-stop clean
+.PHONY: install demo test validate generate check bench-replay db-stop clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ generate: $(STAMP)
 check: $(STAMP)
 	$(BIN)/dvkit validate
 	$(BIN)/dvkit generate --check
+
+bench-replay: $(STAMP)
+	$(BIN)/python -m bench.replay --period month --compare-per-batch
+	$(BIN)/python -m bench.replay --period day
 
 db-stop: $(STAMP)
 	$(BIN)/dvkit db stop

@@ -158,6 +158,7 @@ class BuildResult:
     row_counts: list[tuple[str, int]]
     rows_before: dict[str, int]
     seconds: float
+    run_seconds: list[float] = field(default_factory=list)  # wall time of each dbt run
     null_keys: dict[str, int] = field(default_factory=dict)
 
 
@@ -194,6 +195,7 @@ def build(project_dir: Path, db: Database, spec: Spec, mode: str = "auto", log: 
         _warn_late(db, batch_from, batch_to, log)
         ranges = [(b, b) for b in range(batch_from, batch_to + 1)] if per_batch else [(batch_from, batch_to)]
     models = tests = 0
+    run_seconds = []
     for first, last in ranges:
         run_started = dt.datetime.now(dt.timezone.utc)
         outcome = run_dbt(project_dir, db, ["build"], {"dvkit_batch_from": first, "dvkit_batch_to": last}, progress)
@@ -202,12 +204,14 @@ def build(project_dir: Path, db: Database, spec: Spec, mode: str = "auto", log: 
             raise DvkitError(f"dbt build failed (batches {first}..{last}):\n  {details}",
                              hint="the batches stay pending; fix the problem and run `dvkit build` again")
         models, tests = outcome.models, outcome.tests
+        run_seconds.append((dt.datetime.now(dt.timezone.utc) - run_started).total_seconds())
         if first <= last:
             _record(db, first, last, package, run_started)
     log(f"dbt: {models} models built, {tests} data tests passed" + (f" ({len(ranges)} runs)" if per_batch else ""))
     finished = dt.datetime.now(dt.timezone.utc)
     return BuildResult(package, batch_from, batch_to, row_counts(db, spec), before,
-                       (finished - started).total_seconds(), null_keys(db, spec, batch_from, batch_to))
+                       (finished - started).total_seconds(), null_keys(db, spec, batch_from, batch_to),
+                       run_seconds)
 
 
 def _record(db: Database, first: int, last: int, package: PackageChoice, started: dt.datetime) -> None:

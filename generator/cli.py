@@ -80,11 +80,6 @@ def main(ctx: click.Context, project: Path | None) -> None:
     ctx.obj["project_arg"] = project
 
 
-@main.result_callback()
-def _done(*_: Any, **__: Any) -> None:
-    pass
-
-
 def _resolve_project(ctx: click.Context) -> Path:
     given = ctx.find_root().obj.get("project_arg")
     project = find_project(Path(given).resolve() if given else Path.cwd())

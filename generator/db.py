@@ -136,12 +136,12 @@ class EmbeddedServer:
         """Stop the server; return False when it was not running."""
         if not self.is_running():
             return False
-        pgserver = _import_pgserver()
-        from pgserver._commands import pg_ctl  # the package's own wrapper runs as its system user
+        _import_pgserver()
+        from pgserver._commands import pg_ctl  # the package's own wrapper of PostgreSQL's pg_ctl
 
+        # As root, pgserver runs PostgreSQL as its own system user "pgserver"; pg_ctl must too.
         user = "pgserver" if hasattr(os, "geteuid") and os.geteuid() == 0 else None
         pg_ctl(["-w", "stop", "-m", "fast"], pgdata=self.data_dir, user=user)
-        del pgserver
         return True
 
     def pid(self) -> int | None:

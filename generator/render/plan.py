@@ -21,15 +21,11 @@ import jinja2
 import yaml
 
 from generator.spec.model import (
-    EffectivitySatellite,
     Hub,
     Link,
-    MultiActiveSatellite,
-    ReferenceTable,
     Satellite,
     Source,
     Spec,
-    TrackingSatellite,
 )
 
 PROJECT_FILE = "dbt_vault/dbt_project.yml"
