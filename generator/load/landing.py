@@ -141,35 +141,49 @@ def load_batch(db: Database, spec: Spec, data_dir: Path, load_ts: dt.datetime | 
 def load_extracts(db: Database, spec: Spec, extracts: list[Extract], load_ts: dt.datetime | None,
                   origin: str, fingerprint: str | None = None, progress: Progress | None = None) -> BatchResult:
     """Copy ``extracts`` into landing as one batch in one transaction."""
-    load_ts = (load_ts or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)).replace(microsecond=0)
     with db.connect() as conn:
-        with conn.transaction():
-            ensure_landing(conn, spec)
-            # One loader at a time: batch ids then follow the order loads commit in.
-            conn.execute("lock table landing.batches in exclusive mode")
-            if fingerprint is not None:
-                seen = conn.execute("select batch_id from landing.batches where fingerprint = %s",
-                                    (fingerprint,)).fetchone()
-                if seen:
-                    return BatchResult(batch_id=int(seen[0]), load_ts=load_ts, duplicate_of=int(seen[0]))
-            row = conn.execute(
-                "insert into landing.batches (load_ts, source_dir, fingerprint) values (%s, %s, %s) "
-                "returning batch_id", (load_ts, origin, fingerprint),
-            ).fetchone()
-            assert row is not None
-            result = BatchResult(batch_id=int(row[0]), load_ts=load_ts)
-            for extract in extracts:
-                count = _copy_rows(conn, extract, result, progress)
-                result.rows[extract.source.name] = count
-                conn.execute(
-                    "insert into landing.batch_files (batch_id, source, file_name, row_count) values (%s, %s, %s, %s)",
-                    (result.batch_id, extract.source.name, extract.file_name, count),
-                )
-            conn.execute("update landing.batches set row_count = %s where batch_id = %s",
-                         (sum(result.rows.values()), result.batch_id))
-        for extract in extracts:
-            conn.execute(sql.SQL("analyze {}").format(sql.Identifier(SCHEMA, extract.source.name)))
+        ensure_landing(conn, spec)
+        conn.commit()
+        result = copy_batch(conn, extracts, load_ts, origin, fingerprint, progress)
+        analyze(conn, {extract.source.name for extract in extracts})
     return result
+
+
+def copy_batch(conn: psycopg.Connection, extracts: list[Extract], load_ts: dt.datetime | None, origin: str,
+               fingerprint: str | None = None, progress: Progress | None = None) -> BatchResult:
+    """One batch in one transaction on an open connection whose landing tables exist."""
+    load_ts = (load_ts or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)).replace(microsecond=0)
+    with conn.transaction():
+        # One loader at a time: batch ids then follow the order loads commit in.
+        conn.execute("lock table landing.batches in exclusive mode")
+        if fingerprint is not None:
+            seen = conn.execute("select batch_id from landing.batches where fingerprint = %s",
+                                (fingerprint,)).fetchone()
+            if seen:
+                return BatchResult(batch_id=int(seen[0]), load_ts=load_ts, duplicate_of=int(seen[0]))
+        row = conn.execute(
+            "insert into landing.batches (load_ts, source_dir, fingerprint) values (%s, %s, %s) "
+            "returning batch_id", (load_ts, origin, fingerprint),
+        ).fetchone()
+        assert row is not None
+        result = BatchResult(batch_id=int(row[0]), load_ts=load_ts)
+        for extract in extracts:
+            count = _copy_rows(conn, extract, result, progress)
+            result.rows[extract.source.name] = count
+            conn.execute(
+                "insert into landing.batch_files (batch_id, source, file_name, row_count) values (%s, %s, %s, %s)",
+                (result.batch_id, extract.source.name, extract.file_name, count),
+            )
+        conn.execute("update landing.batches set row_count = %s where batch_id = %s",
+                     (sum(result.rows.values()), result.batch_id))
+    return result
+
+
+def analyze(conn: psycopg.Connection, sources: set[str]) -> None:
+    """Refresh the planner's statistics of landing tables that received rows."""
+    for name in sorted(sources):
+        conn.execute(sql.SQL("analyze {}").format(sql.Identifier(SCHEMA, name)))
+    conn.commit()
 
 
 def batch_fingerprint(load_ts: dt.datetime | None, extracts: list[Extract]) -> str:

@@ -15,7 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.db import Database
-from generator.load.landing import BatchResult, Extract, batch_fingerprint, file_extracts, load_extracts
+from generator.load.landing import (
+    BatchResult,
+    Extract,
+    analyze,
+    batch_fingerprint,
+    copy_batch,
+    ensure_landing,
+    file_extracts,
+)
 from generator.load.olist_replay import ReplayBatch, plan_replay
 from generator.spec.model import Spec
 
@@ -42,17 +50,25 @@ def _extracts(spec: Spec, batch: ReplayBatch) -> list[Extract]:
 def load_replay(db: Database, spec: Spec, data_dir: Path, period: str, start: dt.date | None = None,
                 end: dt.date | None = None, full: bool = False,
                 on_batch: Callable[[ReplayStep], None] | None = None) -> list[ReplayStep]:
-    """Replay ``data_dir`` period by period into landing; return what each batch did."""
+    """Replay ``data_dir`` period by period into landing; return what each batch did.
+
+    One connection for the whole replay, one transaction per batch: a replay stopped half way
+    keeps the batches it completed, and running it again loads only the rest.
+    """
     file_extracts(spec, data_dir)  # refuse the whole replay up front if a header differs from the spec
     steps = []
-    for batch in plan_replay(data_dir, period, start, end, full=full):
-        started = time.monotonic()
-        extracts = _extracts(spec, batch)
-        fingerprint = batch_fingerprint(batch.period_end, extracts)
-        result = load_extracts(db, spec, extracts, batch.period_end, f"{data_dir.name} (replay by {period})",
-                               fingerprint)
-        step = ReplayStep(batch.period_end, result, time.monotonic() - started)
-        steps.append(step)
-        if on_batch:
-            on_batch(step)
+    origin = f"{data_dir.name} (replay by {period})"
+    with db.connect() as conn:
+        ensure_landing(conn, spec)
+        conn.commit()
+        for batch in plan_replay(data_dir, period, start, end, full=full):
+            started = time.monotonic()
+            extracts = _extracts(spec, batch)
+            result = copy_batch(conn, extracts, batch.period_end, origin,
+                                batch_fingerprint(batch.period_end, extracts))
+            step = ReplayStep(batch.period_end, result, time.monotonic() - started)
+            steps.append(step)
+            if on_batch:
+                on_batch(step)
+        analyze(conn, {source.name for source in spec.sources})
     return steps
