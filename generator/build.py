@@ -209,9 +209,10 @@ def build(project_dir: Path, db: Database, spec: Spec, mode: str = "auto", log: 
             _record(db, first, last, package, run_started)
     log(f"dbt: {models} models built, {tests} data tests passed" + (f" ({len(ranges)} runs)" if per_batch else ""))
     finished = dt.datetime.now(dt.timezone.utc)
-    return BuildResult(package, batch_from, batch_to, row_counts(db, spec), before,
-                       (finished - started).total_seconds(), null_keys(db, spec, batch_from, batch_to),
-                       run_seconds)
+    return BuildResult(package=package, batch_from=batch_from, batch_to=batch_to,
+                       row_counts=row_counts(db, spec), rows_before=before,
+                       seconds=(finished - started).total_seconds(),
+                       null_keys=null_keys(db, spec, batch_from, batch_to), run_seconds=run_seconds)
 
 
 def _record(db: Database, first: int, last: int, package: PackageChoice, started: dt.datetime) -> None:
