@@ -31,6 +31,7 @@ from generator.spec.model import (
 PROJECT_FILE = "dbt_vault/dbt_project.yml"
 MODELS = "dbt_vault/models"
 STAGING = f"{MODELS}/staging"
+BUSINESS_SOURCES = "business_vault/models/sources"
 RAW_VAULT = f"{MODELS}/raw_vault"
 
 
@@ -77,7 +78,9 @@ def _yaml(document: dict[str, Any]) -> str:
 def plan(spec: Spec) -> list[GeneratedFile]:
     """Every file the spec generates, sorted by path."""
     staged = _staged_sources(spec)
-    files = [_project_file(spec), _landing_sources(spec), _staging_yaml(spec, staged), _raw_vault_yaml(spec)]
+    raw_vault_yaml = _raw_vault_yaml(spec)
+    files = [_project_file(spec), _landing_sources(spec), _staging_yaml(spec, staged), raw_vault_yaml,
+             _raw_vault_sources(spec, raw_vault_yaml)]
     for source in staged:
         files.append(GeneratedFile(f"{STAGING}/pending_{source.name}.sql", _render("pending.sql.j2", source=source),
                                    source.origin.path, f"source {source.name}"))
@@ -351,6 +354,21 @@ def _raw_vault_yaml(spec: Spec) -> GeneratedFile:
                 *spec.effectivity_satellites, *spec.tracking_satellites, *spec.reference_tables)
     return GeneratedFile(f"{RAW_VAULT}/_raw_vault.yml", _yaml({"version": 2, "models": models}),
                          _origins(entities), "raw vault models")
+
+
+def _raw_vault_sources(spec: Spec, raw_vault_yaml: GeneratedFile) -> GeneratedFile:
+    """The raw vault as the business vault's source: the same tables and columns, without tests."""
+    models = yaml.safe_load(raw_vault_yaml.body)["models"]
+    tables = [{"name": m["name"], "description": m["description"],
+               "columns": [{k: v for k, v in c.items() if k != "data_tests"} for c in m["columns"]]}
+              for m in models]
+    document = {"version": 2, "sources": [{
+        "name": "raw_vault", "schema": "raw_vault",
+        "description": "The raw vault built by dbt_vault/ (hubs, links and satellites), read-only here.",
+        "tables": tables,
+    }]}
+    return GeneratedFile(f"{BUSINESS_SOURCES}/_raw_vault.yml", _yaml(document), raw_vault_yaml.spec_file,
+                         "raw vault as a source")
 
 
 def _audit_columns() -> list[dict[str, Any]]:
