@@ -27,6 +27,7 @@ from generator.errors import DvkitError
 from generator.spec.model import Spec
 
 DBT_PROJECT = "dbt_vault"
+BUSINESS_PROJECT = "business_vault"
 BUILTIN_PACKAGE = "automate_dv_local"
 BUILTIN_MARKER = ".dvkit-builtin"
 HUB_HOST = ("hub.getdbt.com", 443)
@@ -95,11 +96,11 @@ class DbtOutcome:
 
 
 def run_dbt(project_dir: Path, db: Database, args: list[str], dbt_vars: dict[str, Any] | None = None,
-            progress: Log | None = None) -> DbtOutcome:
-    """Run one dbt command in-process on the vault project, connected to ``db``."""
+            progress: Log | None = None, dbt_project: str = DBT_PROJECT) -> DbtOutcome:
+    """Run one dbt command in-process on one of the project's dbt projects, connected to ``db``."""
     from dbt.cli.main import dbtRunner  # heavy import: only when a build runs
 
-    dbt_dir = project_dir / DBT_PROJECT
+    dbt_dir = project_dir / dbt_project
     os.environ.update(db.dbt_env())
     command = [*args, "--project-dir", str(dbt_dir), "--profiles-dir", str(dbt_dir),
                "--log-level", "none", "--log-level-file", "info", "--no-use-colors",
@@ -207,12 +208,24 @@ def build(project_dir: Path, db: Database, spec: Spec, mode: str = "auto", log: 
         run_seconds.append((dt.datetime.now(dt.timezone.utc) - run_started).total_seconds())
         if first <= last:
             _record(db, first, last, package, run_started)
-    log(f"dbt: {models} models built, {tests} data tests passed" + (f" ({len(ranges)} runs)" if per_batch else ""))
+    log(f"raw vault: {models} models built, {tests} data tests passed"
+        + (f" ({len(ranges)} runs)" if per_batch else ""))
+    if _has_models(project_dir / BUSINESS_PROJECT):
+        outcome = run_dbt(project_dir, db, ["build"], None, progress, BUSINESS_PROJECT)
+        if not outcome.success:
+            details = "\n  ".join(outcome.failures) or "see business_vault/logs/dbt.log"
+            raise DvkitError(f"dbt build of the business vault and marts failed:\n  {details}",
+                             hint="the raw vault is built; fix the model and run `dvkit build` again")
+        log(f"business vault and marts: {outcome.models} models built, {outcome.tests} data tests passed")
     finished = dt.datetime.now(dt.timezone.utc)
     return BuildResult(package=package, batch_from=batch_from, batch_to=batch_to,
                        row_counts=row_counts(db, spec), rows_before=before,
                        seconds=(finished - started).total_seconds(),
                        null_keys=null_keys(db, spec, batch_from, batch_to), run_seconds=run_seconds)
+
+
+def _has_models(dbt_dir: Path) -> bool:
+    return (dbt_dir / "dbt_project.yml").exists() and any((dbt_dir / "models").rglob("*.sql"))
 
 
 def _record(db: Database, first: int, last: int, package: PackageChoice, started: dt.datetime) -> None:
