@@ -21,6 +21,7 @@ import jinja2
 import yaml
 
 from generator.spec.model import (
+    Bridge,
     Hub,
     Link,
     Satellite,
@@ -32,6 +33,8 @@ PROJECT_FILE = "dbt_vault/dbt_project.yml"
 MODELS = "dbt_vault/models"
 STAGING = f"{MODELS}/staging"
 BUSINESS_SOURCES = "business_vault/models/sources"
+BUSINESS_VAULT = "business_vault/models/business_vault"
+NOT_GHOST = "record_source <> 'AUTOMATE_DV_SYSTEM'"  # ghost records have no parent and NULL payloads
 RAW_VAULT = f"{MODELS}/raw_vault"
 
 
@@ -124,7 +127,116 @@ def plan(spec: Spec) -> list[GeneratedFile]:
         files.append(GeneratedFile(f"{RAW_VAULT}/reference/{ref.model}.sql",
                                    _render("ref_table.sql.j2", ref=ref, stage=f"stg_{ref.source}"),
                                    ref.origin.path, f"reference table {ref.name}"))
+    files += _business_vault(spec)
     return sorted(files, key=lambda f: f.path)
+
+
+def _business_vault(spec: Spec) -> list[GeneratedFile]:
+    """PITs, bridges and their calendar, and the documentation of the computed satellites."""
+    files: list[GeneratedFile] = []
+    if not (spec.point_in_time_tables or spec.bridges or spec.computed_satellites):
+        return files
+    timed = (*spec.point_in_time_tables, *spec.bridges)
+    if timed:
+        spines = sorted({t.as_of for t in timed} - {"load_times"}, key=["day", "week", "month"].index)
+        files.append(GeneratedFile(f"{BUSINESS_VAULT}/as_of_dates.sql",
+                                   _render("as_of_dates.sql.j2", tables=spec.vault_models(), spines=spines),
+                                   _origins(timed), "as-of calendars"))
+    for pit in spec.point_in_time_tables:
+        parent = spec.parent_of(pit)
+        files.append(GeneratedFile(f"{BUSINESS_VAULT}/pits/{pit.model}.sql",
+                                   _render("pit.sql.j2", pit=pit, parent=parent, key=parent.key,
+                                           sats=[spec.satellite(n) for n in pit.satellites]),
+                                   pit.origin.path, f"point-in-time table {pit.name}"))
+    for bridge in spec.bridges:
+        files.append(GeneratedFile(f"{BUSINESS_VAULT}/bridges/{bridge.model}.sql",
+                                   _render("bridge.sql.j2", bridge=bridge, hub=spec.hub(bridge.hub),
+                                           steps=bridge_steps(spec, bridge),
+                                           in_force=any(s["eff"] for s in bridge_steps(spec, bridge))),
+                                   bridge.origin.path, f"bridge {bridge.name}"))
+    files.append(GeneratedFile(f"{BUSINESS_VAULT}/_business_vault.yml", _yaml(_business_vault_yaml(spec)),
+                               _origins((*timed, *spec.computed_satellites)), "business vault models"))
+    return files
+
+
+def bridge_steps(spec: Spec, bridge: Bridge) -> list[dict[str, Any]]:
+    """How each link of a bridge joins: the key it shares, the table it joins, the columns it adds."""
+    reached = {bridge.hub: spec.hub(bridge.hub).model}
+    steps = []
+    for name in bridge.links:
+        link = spec.link(name)
+        shared = next(h for h in link.hubs if h in reached)
+        eff = next((e for e in spec.effectivity_satellites if e.link == name), None)
+        new_hubs = [h for h in link.hubs if h not in reached]
+        steps.append({
+            "link": link, "eff": eff, "join_key": spec.hub(shared).key, "join_from": reached[shared],
+            "columns": [link.key, *(spec.hub(h).key for h in link.hubs)],
+            "new_columns": [link.key, *(spec.hub(h).key for h in new_hubs)],
+        })
+        for hub in new_hubs:
+            reached[hub] = link.model
+    return steps
+
+
+def bridge_columns(spec: Spec, bridge: Bridge) -> list[str]:
+    return ["as_of_date", spec.hub(bridge.hub).key, *(c for s in bridge_steps(spec, bridge) for c in s["new_columns"])]
+
+
+def _business_vault_yaml(spec: Spec) -> dict[str, Any]:
+    models: list[dict[str, Any]] = []
+    if spec.point_in_time_tables or spec.bridges:
+        models.append({
+            "name": "as_of_dates",
+            "description": "The as-of dates of the point-in-time tables and bridges, per calendar.",
+            "data_tests": [_unique_together("calendar", "as_of_date")],
+            "columns": [{"name": "calendar", "description": "load_times, day, week or month.",
+                         "data_tests": ["not_null"]},
+                        {"name": "as_of_date", "description": "A load time, or the last second of a period.",
+                         "data_tests": ["not_null"]}],
+        })
+    for pit in spec.point_in_time_tables:
+        parent = spec.parent_of(pit)
+        columns: list[dict[str, Any]] = [
+            {"name": parent.key, "description": f"Key of {parent.model}.",
+             "data_tests": ["not_null", _source_relationship(parent.model, parent.key)]},
+            {"name": "as_of_date", "description": f"As-of date ({pit.as_of}).", "data_tests": ["not_null"]},
+        ]
+        for name in pit.satellites:
+            sat = spec.satellite(name)
+            columns += [
+                {"name": f"{sat.model}_pk", "description": f"Key of the {sat.model} row current at the as-of date "
+                 "(the ghost key when there is none).", "data_tests": ["not_null"]},
+                {"name": f"{sat.model}_ldts", "description": f"Load time of that {sat.model} row "
+                 "(1900-01-01 for the ghost record).", "data_tests": ["not_null"]},
+            ]
+        models.append({"name": pit.model,
+                       "description": pit.description or f"Point-in-time table of {parent.model}.",
+                       "data_tests": [_unique_together(parent.key, "as_of_date")], "columns": columns})
+    for bridge in spec.bridges:
+        columns = [{"name": c, "data_tests": ["not_null"]} for c in bridge_columns(spec, bridge)]
+        models.append({"name": bridge.model,
+                       "description": bridge.description or f"Bridge from {bridge.hub} through "
+                       f"{', '.join(bridge.links)}.",
+                       "data_tests": [_unique_together(*bridge_columns(spec, bridge))], "columns": columns})
+    for computed in spec.computed_satellites:
+        parent = spec.parent_of(computed)
+        columns = [
+            {"name": parent.key, "description": f"Key of {parent.model}.",
+             "data_tests": ["not_null", _source_relationship(parent.model, parent.key)]},
+            {"name": "load_datetime", "description": "Load time of the raw vault rows the values come from.",
+             "data_tests": ["not_null"]},
+            {"name": "record_source", "description": "dvkit.business_rule: computed, not delivered."},
+        ]
+        columns += [{"name": name, "description": rule} for name, rule in computed.columns]
+        models.append({"name": computed.model,
+                       "description": computed.description or f"Computed satellite {computed.name}.",
+                       "meta": {"business_rule": True},
+                       "data_tests": [_unique_together(parent.key, "load_datetime")], "columns": columns})
+    return {"version": 2, "models": models}
+
+
+def _source_relationship(model: str, field: str) -> dict[str, Any]:
+    return {"relationships": {"arguments": {"to": f"source('raw_vault', '{model}')", "field": field}}}
 
 
 def _project_file(spec: Spec) -> GeneratedFile:
@@ -249,7 +361,7 @@ def _not_null() -> str:
 def _relationship(model: str, field: str) -> dict[str, Any]:
     # Ghost records (key '000...') have no parent row by design.
     return {"relationships": {"arguments": {"to": f"ref('{model}')", "field": field},
-                              "config": {"where": "record_source <> 'AUTOMATE_DV_SYSTEM'"}}}
+                              "config": {"where": NOT_GHOST}}}
 
 
 def _unique_together(*columns: str) -> dict[str, Any]:
@@ -304,7 +416,7 @@ def _raw_vault_yaml(spec: Spec) -> GeneratedFile:
         parent = spec.parent_of(ma_sat)
         columns = [_parent_key(parent)]
         columns += [{"name": c, "description": "Child key: tells the active rows of one key apart.",
-                     "data_tests": ["not_null"]} for c in ma_sat.child_key]
+                     "data_tests": [{"not_null": {"config": {"where": NOT_GHOST}}}]} for c in ma_sat.child_key]
         columns += [{"name": c} for c in ma_sat.payload]
         columns += [{"name": ma_sat.hashdiff, "description": "Hash of the child key and payload of the row.",
                      "data_tests": ["not_null"]},
@@ -338,7 +450,7 @@ def _raw_vault_yaml(spec: Spec) -> GeneratedFile:
                    {"name": "satellite_name", "description": "The satellite the delivery belongs to.",
                     "data_tests": ["not_null", {"accepted_values": {"arguments": {
                         "values": [spec.satellite(n).model for n in xts.satellites]},
-                        "config": {"where": "record_source <> 'AUTOMATE_DV_SYSTEM'"}}}]}]
+                        "config": {"where": NOT_GHOST}}}]}]
         columns += _audit_columns()
         models.append({"name": xts.model, "description": xts.description or f"Tracking of {parent.model}.",
                        "data_tests": [_unique_together(parent.key, "hashdiff", "satellite_name", "load_datetime")],

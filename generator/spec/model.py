@@ -189,6 +189,53 @@ class ReferenceTable:
 
 
 @dataclass(frozen=True)
+class PointInTime:
+    """A point-in-time table: for each key and as-of date, the satellite rows then current."""
+
+    name: str
+    parent: str
+    satellites: tuple[str, ...]
+    as_of: str  # "load_times" or a period of a date spine: "day", "week", "month"
+    origin: Origin
+    description: str = ""
+
+    @property
+    def model(self) -> str:
+        return f"pit_{self.name}"
+
+
+@dataclass(frozen=True)
+class Bridge:
+    """A bridge: for each as-of date, the keys reached from a hub through a path of links."""
+
+    name: str
+    hub: str
+    links: tuple[str, ...]
+    as_of: str
+    origin: Origin
+    description: str = ""
+
+    @property
+    def model(self) -> str:
+        return f"bridge_{self.name}"
+
+
+@dataclass(frozen=True)
+class ComputedSatellite:
+    """A business rule written in SQL by hand (``bsat_<name>.sql``), documented in the spec."""
+
+    name: str
+    parent: str
+    columns: tuple[tuple[str, str], ...]  # column -> the rule, in words
+    origin: Origin
+    description: str = ""
+
+    @property
+    def model(self) -> str:
+        return f"bsat_{self.name}"
+
+
+@dataclass(frozen=True)
 class Settings:
     """Spec-wide options, rendered into the dbt project's vars."""
 
@@ -209,6 +256,9 @@ class Spec:
     effectivity_satellites: tuple[EffectivitySatellite, ...] = ()
     tracking_satellites: tuple[TrackingSatellite, ...] = ()
     reference_tables: tuple[ReferenceTable, ...] = ()
+    point_in_time_tables: tuple[PointInTime, ...] = ()
+    bridges: tuple[Bridge, ...] = ()
+    computed_satellites: tuple[ComputedSatellite, ...] = ()
     settings: Settings = Settings()
 
     def source(self, name: str) -> Source:
@@ -223,7 +273,8 @@ class Spec:
     def satellite(self, name: str) -> Satellite:
         return next(s for s in self.satellites if s.name == name)
 
-    def parent_of(self, sat: Satellite | MultiActiveSatellite | TrackingSatellite) -> Hub | Link:
+    def parent_of(self, sat: Satellite | MultiActiveSatellite | TrackingSatellite | PointInTime
+                  | ComputedSatellite) -> Hub | Link:
         for entity in (*self.hubs, *self.links):
             if entity.name == sat.parent:
                 return entity

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from generator.spec.model import (
+    Bridge,
+    ComputedSatellite,
     EffectivitySatellite,
     Feed,
     Hub,
@@ -26,6 +28,7 @@ from generator.spec.model import (
     Lookup,
     MultiActiveSatellite,
     Origin,
+    PointInTime,
     ReferenceTable,
     Satellite,
     Settings,
@@ -54,7 +57,7 @@ RESERVED = frozenset(
 )
 
 SECTIONS = ("sources", "hubs", "links", "satellites", "multi_active_satellites", "effectivity_satellites",
-            "tracking_satellites", "reference_tables")
+            "tracking_satellites", "reference_tables", "point_in_time_tables", "bridges", "computed_satellites")
 SAFE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -163,6 +166,9 @@ class _Checker:
         effectivity = self._effectivity(sources, links)
         tracking = self._tracking(satellites)
         reference = self._reference(sources)
+        pits = self._point_in_time(satellites)
+        bridges = self._bridges(hubs, links)
+        computed = self._computed()
         return Spec(
             sources=_sorted(sources),
             hubs=_sorted(hubs),
@@ -172,6 +178,9 @@ class _Checker:
             effectivity_satellites=_sorted(effectivity),
             tracking_satellites=_sorted(tracking),
             reference_tables=_sorted(reference),
+            point_in_time_tables=_sorted(pits),
+            bridges=_sorted(bridges),
+            computed_satellites=_sorted(computed),
             settings=self._settings(),
         )
 
@@ -503,6 +512,25 @@ class _Checker:
                     str(entry.get("description", "")).strip())
         return result
 
+    def _satellites_of(self, path: str, entry: LineDict, parent_name: str, satellites: dict[str, Satellite],
+                       kind: str) -> bool:
+        """Check ``entry.satellites``: declared satellites of ``parent_name``."""
+        ok = True
+        listed = entry["satellites"]
+        for index, name in enumerate(_names(listed)):
+            line = listed.line_of(index) if isinstance(listed, LineList) else entry.line
+            if name not in self._declared("satellites"):
+                self.add(path, line, f"unknown satellite '{name}' in {kind} '{entry['name']}'",
+                         _hint(name, self._declared("satellites"), "satellites"))
+                ok = False
+            elif name in satellites and satellites[name].parent != parent_name:
+                self.add(path, line, f"satellite '{name}' describes '{satellites[name].parent}', "
+                         f"not '{parent_name}'", "list only satellites of the same parent")
+                ok = False
+            elif name not in satellites:
+                ok = False  # broken satellite, reported elsewhere
+        return ok
+
     def _tracking(self, satellites: dict[str, Satellite]) -> dict[str, TrackingSatellite]:
         result: dict[str, TrackingSatellite] = {}
         for path, entry in self._unique("tracking_satellites", self._satellite_names):
@@ -510,20 +538,7 @@ class _Checker:
             tracked = _names(entry.get("satellites"))
             if parent_name is None or not tracked:
                 continue
-            ok = True
-            listed = entry["satellites"]
-            for index, name in enumerate(tracked):
-                line = listed.line_of(index) if isinstance(listed, LineList) else entry.line
-                if name not in self._declared("satellites"):
-                    self.add(path, line, f"unknown satellite '{name}' in tracking satellite '{entry['name']}'",
-                             _hint(name, self._declared("satellites"), "satellites"))
-                    ok = False
-                elif name in satellites and satellites[name].parent != parent_name:
-                    self.add(path, line, f"satellite '{name}' describes '{satellites[name].parent}', "
-                             f"not '{parent_name}'", "track only satellites of the same parent")
-                    ok = False
-                elif name not in satellites:
-                    ok = False  # broken satellite, reported elsewhere
+            ok = self._satellites_of(path, entry, parent_name, satellites, "tracking satellite")
             if ok:
                 result[entry["name"]] = TrackingSatellite(entry["name"], parent_name, tracked,
                                                           Origin(path, entry.line),
@@ -543,6 +558,67 @@ class _Checker:
                 result[entry["name"]] = ReferenceTable(entry["name"], source.name, key, _names(entry["payload"]),
                                                        Origin(path, entry.line),
                                                        str(entry.get("description", "")).strip())
+        return result
+
+    def _point_in_time(self, satellites: dict[str, Satellite]) -> dict[str, PointInTime]:
+        result: dict[str, PointInTime] = {}
+        for path, entry in self._unique("point_in_time_tables", {}):
+            parent_name = self._parent(path, entry, "point-in-time table")
+            listed = _names(entry.get("satellites"))
+            if parent_name is None or not listed or not isinstance(entry.get("as_of"), str):
+                continue
+            if self._satellites_of(path, entry, parent_name, satellites, "point-in-time table"):
+                result[entry["name"]] = PointInTime(entry["name"], parent_name, listed, entry["as_of"],
+                                                    Origin(path, entry.line), str(entry.get("description", "")).strip())
+        return result
+
+    def _bridges(self, hubs: dict[str, Hub], links: dict[str, Link]) -> dict[str, Bridge]:
+        result: dict[str, Bridge] = {}
+        declared_links = self._declared("links")
+        for path, entry in self._unique("bridges", {}):
+            hub, path_links = entry.get("hub"), _names(entry.get("links"))
+            if not isinstance(hub, str) or not path_links or not isinstance(entry.get("as_of"), str):
+                continue
+            if hub not in self._declared("hubs"):
+                self.add(path, entry.line_of("hub"), f"unknown hub '{hub}' of bridge '{entry['name']}'",
+                         _hint(hub, self._declared("hubs"), "hubs"))
+                continue
+            ok, reached = hub in hubs, {hub}
+            listed = entry["links"]
+            for index, name in enumerate(path_links):
+                line = listed.line_of(index) if isinstance(listed, LineList) else entry.line
+                if name not in declared_links:
+                    self.add(path, line, f"unknown link '{name}' in bridge '{entry['name']}'",
+                             _hint(name, declared_links, "links"))
+                    ok = False
+                elif name not in links:
+                    ok = False  # broken link, reported elsewhere
+                elif not reached & set(links[name].hubs):
+                    self.add(path, line, f"link '{name}' shares no hub with the bridge so far "
+                             f"({', '.join(sorted(reached))})",
+                             "order the links so that each one joins a hub already reached")
+                    ok = False
+                elif len(reached & set(links[name].hubs)) > 1:
+                    self.add(path, line, f"link '{name}' joins more than one hub already reached",
+                             "a bridge follows a tree of links: split it")
+                    ok = False
+                else:
+                    reached |= set(links[name].hubs)
+            if ok:
+                result[entry["name"]] = Bridge(entry["name"], hub, path_links, entry["as_of"], Origin(path, entry.line),
+                                               str(entry.get("description", "")).strip())
+        return result
+
+    def _computed(self) -> dict[str, ComputedSatellite]:
+        result: dict[str, ComputedSatellite] = {}
+        for path, entry in self._unique("computed_satellites", self._satellite_names):
+            parent_name = self._parent(path, entry, "computed satellite")
+            columns = entry.get("columns")
+            if parent_name is None or not isinstance(columns, LineDict):
+                continue
+            result[entry["name"]] = ComputedSatellite(
+                entry["name"], parent_name, tuple((c, str(rule).strip()) for c, rule in columns.items()),
+                Origin(path, entry.line), str(entry.get("description", "")).strip())
         return result
 
     def _settings(self) -> Settings:

@@ -306,7 +306,7 @@ def test_mistakes_in_the_other_kinds(tmp_path: Path) -> None:
         "vault_spec/satellites.yml:17: unknown link 'order_custmer' of effectivity satellite 'by_order' "
         "(hint: did you mean 'order_customer'?)",
         "vault_spec/satellites.yml:22: satellite 'order_state' describes 'customer', not 'order' "
-        "(hint: track only satellites of the same parent)",
+        "(hint: list only satellites of the same parent)",
         "vault_spec/satellites.yml:27: payload column 'customer_id' is the reference key "
         "(hint: keys live in hubs and links; remove it from the payload)",
     ]
