@@ -160,6 +160,7 @@ class BuildResult:
     rows_before: dict[str, int]
     seconds: float
     run_seconds: list[float] = field(default_factory=list)  # wall time of each dbt run
+    business_counts: list[tuple[str, int]] = field(default_factory=list)  # schema.table of business vault, marts
     null_keys: dict[str, int] = field(default_factory=dict)
 
 
@@ -221,7 +222,8 @@ def build(project_dir: Path, db: Database, spec: Spec, mode: str = "auto", log: 
     return BuildResult(package=package, batch_from=batch_from, batch_to=batch_to,
                        row_counts=row_counts(db, spec), rows_before=before,
                        seconds=(finished - started).total_seconds(),
-                       null_keys=null_keys(db, spec, batch_from, batch_to), run_seconds=run_seconds)
+                       null_keys=null_keys(db, spec, batch_from, batch_to), run_seconds=run_seconds,
+                       business_counts=business_counts(db))
 
 
 def _has_models(dbt_dir: Path) -> bool:
@@ -263,6 +265,19 @@ def row_counts(db: Database, spec: Spec) -> list[tuple[str, int]]:
                     sql.Identifier("raw_vault", table))).fetchone() or (0,)
             counts.append((table, int(row[0])))
     return counts
+
+
+def business_counts(db: Database) -> list[tuple[str, int]]:
+    """Rows of every table of the business vault and the marts, by schema then name."""
+    from psycopg import sql
+
+    with db.connect() as conn:
+        tables = conn.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema in ('business_vault', 'marts') and table_type = 'BASE TABLE' "
+            "order by table_schema, table_name").fetchall()
+        return [(f"{schema}.{name}", int(conn.execute(sql.SQL("select count(*) from {}").format(
+            sql.Identifier(schema, name))).fetchone()[0])) for schema, name in tables]
 
 
 def null_keys(db: Database, spec: Spec, batch_from: int, batch_to: int) -> dict[str, int]:
