@@ -369,6 +369,11 @@ def _build(project: Path, spec: Any, database: Any, mode: str, per_batch: bool =
     for name, rows in result.row_counts:
         table.add_row(name, f"{rows:,}", f"{rows - result.rows_before.get(name, 0):,}")
     out.print(table)
+    if result.business_counts:
+        business = Table("table", Column("rows", justify="right"), title="business vault and marts")
+        for name, rows in result.business_counts:
+            business.add_row(name, f"{rows:,}")
+        out.print(business)
     for where, count in sorted(result.null_keys.items()):
         out.print(f"NULL or empty business key: {count:,} row(s) of {where} not added to the hub", markup=False)
     out.print(f"built with {result.package.describe()} in {result.seconds:.1f}s", markup=False)
@@ -388,6 +393,35 @@ def build(ctx: click.Context, automate_dv: str, per_batch: bool) -> None:
     _build(project, _spec(project), resolve(project), automate_dv, per_batch)
 
 
+def _report(project: Path, database: Any, png: Path | None, in_demo: bool = False) -> None:
+    from generator.report import MartsMissing, build_report, print_report, write_chart
+
+    try:
+        result = build_report(database)
+    except MartsMissing as exc:
+        if not in_demo:
+            raise
+        # The raw vault is built and usable: say why there is no report instead of failing the demo.
+        out.print(f"no report: {exc.message}", markup=False)
+        return
+    print_report(result, out)
+    path = write_chart(result, png if png is not None else project / ".dvkit" / "report.png")
+    out.print(f"chart: {path}", markup=False)
+
+
+@main.command()
+@click.option("--png", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the chart (default: .dvkit/report.png in the project).")
+@click.pass_context
+@friendly
+def report(ctx: click.Context, png: Path | None) -> None:
+    """Print the analyst's report from the marts (orders, late deliveries, top sellers) and chart it as a PNG."""
+    from generator.db import resolve
+
+    project = _resolve_project(ctx)
+    _report(project, resolve(project), png)
+
+
 @main.command()
 @click.option("--data", "data_dir", type=click.Path(path_type=Path), default=None,
               help="Data folder (default: ../shared/data/olist, else a small synthetic set).")
@@ -397,7 +431,7 @@ def build(ctx: click.Context, automate_dv: str, per_batch: bool) -> None:
 @click.pass_context
 @friendly
 def demo(ctx: click.Context, data_dir: Path | None, replay: str, automate_dv: str) -> None:
-    """Start the database, load (replayed by month), check generation, build and show how to connect."""
+    """Start the database, load (replayed by month), check generation, build, report and show how to connect."""
     from generator.db import resolve
 
     started = time.monotonic()
@@ -423,6 +457,7 @@ def demo(ctx: click.Context, data_dir: Path | None, replay: str, automate_dv: st
     else:
         _replay(spec, data_dir, replay, None, None, False, database)
     _build(project, spec, database, automate_dv)
+    _report(project, database, None, in_demo=True)
     out.print(f"\ndemo finished in {time.monotonic() - started:.1f}s. Connect with:", markup=False)
     out.print(f"  psql '{database.conninfo() if not database.password else database.display_url()}'",
               markup=False)

@@ -40,7 +40,7 @@ def test_validate_lists_every_mistake_and_exits_1(tmp_path: Path) -> None:
                for line in lines)
     assert any("unknown key 'colour'" in line for line in lines)
     assert "Traceback" not in result.output
-    assert lines[-1] == "3 problem(s) in 6 file(s)"
+    assert lines[-1] == "3 problem(s) in 7 file(s)"
 
 
 def test_generate_writes_then_check_is_clean(tmp_path: Path) -> None:
