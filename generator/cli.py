@@ -124,10 +124,17 @@ def generate(ctx: click.Context, check: bool) -> None:
     from generator.render.plan import plan
     from generator.render.writer import write
 
+    from generator.render.plan import hand_written
+
     project = _resolve_project(ctx)
-    report = write(plan(_spec(project)), project, check=check)
+    spec = _spec(project)
+    report = write(plan(spec), project, check=check)
     for line in report.lines(check):
         out.print(line, markup=False)
+    for path in hand_written(spec):
+        if not (project / path).exists():
+            err.print(f"note: {path} does not exist yet: the spec documents it, its SQL is written by hand",
+                      markup=False)
     if check:
         if not report.clean:
             out.print("generated files are out of date: run `dvkit generate`")

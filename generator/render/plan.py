@@ -159,6 +159,11 @@ def _business_vault(spec: Spec) -> list[GeneratedFile]:
     return files
 
 
+def hand_written(spec: Spec) -> list[str]:
+    """Models the spec documents but a person writes: the computed satellites' SQL."""
+    return [f"{BUSINESS_VAULT}/computed/{c.model}.sql" for c in spec.computed_satellites]
+
+
 def bridge_steps(spec: Spec, bridge: Bridge) -> list[dict[str, Any]]:
     """How each link of a bridge joins: the key it shares, the table it joins, the columns it adds."""
     reached = {bridge.hub: spec.hub(bridge.hub).model}
