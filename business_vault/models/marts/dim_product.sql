@@ -1,0 +1,75 @@
+{#- Every product of hub_product with its current details and the English name of its category.
+    The English name is never silently NULL: a product without a category shows '(no category)'
+    and a category missing from the translation table 'untranslated: <category>'. -#}
+with products as (
+
+    select
+        product_hk,
+        product_id
+    from {{ source('raw_vault', 'hub_product') }}
+
+),
+
+detail_versions as (
+
+    select
+        product_hk,
+        product_category_name,
+        product_name_lenght,
+        product_description_lenght,
+        product_photos_qty,
+        product_weight_g,
+        product_length_cm,
+        product_height_cm,
+        product_width_cm,
+        row_number() over (partition by product_hk order by load_datetime desc) as version_rank
+    from {{ source('raw_vault', 'sat_product_details') }}
+    where record_source <> 'AUTOMATE_DV_SYSTEM'
+
+),
+
+translations as (
+
+    select
+        product_category_name,
+        product_category_name_english
+    from {{ source('raw_vault', 'ref_category_translation') }}
+
+),
+
+current_details as (
+
+    select *
+    from detail_versions
+    where version_rank = 1
+
+),
+
+final as (
+
+    select
+        products.product_id,
+        current_details.product_category_name,
+        case
+            when current_details.product_category_name is null then '(no category)'
+            when translations.product_category_name_english is null
+                then {{ dbt.concat(["'untranslated: '", "current_details.product_category_name"]) }}
+            else translations.product_category_name_english
+        end as product_category_name_english,
+        translations.product_category_name_english is not null as has_translation,
+        current_details.product_name_lenght as product_name_length,
+        current_details.product_description_lenght as product_description_length,
+        current_details.product_photos_qty,
+        current_details.product_weight_g,
+        current_details.product_length_cm,
+        current_details.product_height_cm,
+        current_details.product_width_cm
+    from products
+    left join current_details
+        on products.product_hk = current_details.product_hk
+    left join translations
+        on current_details.product_category_name = translations.product_category_name
+
+)
+
+select * from final

@@ -1,0 +1,137 @@
+{#- Every seller of hub_seller, with where it ships from now and, for a seller that came through
+    the marketing funnel, its closed deal. Two record sources feed the hub: a seller known only
+    from a closed deal has no location (NULL), and a seller that never signed through the funnel
+    has no deal (NULL deal columns). -#}
+with sellers as (
+
+    select
+        seller_hk,
+        seller_id
+    from {{ source('raw_vault', 'hub_seller') }}
+
+),
+
+location_versions as (
+
+    select
+        seller_hk,
+        seller_zip_code_prefix,
+        seller_city,
+        seller_state,
+        row_number() over (partition by seller_hk order by load_datetime desc) as version_rank
+    from {{ source('raw_vault', 'sat_seller_location') }}
+    where record_source <> 'AUTOMATE_DV_SYSTEM'
+
+),
+
+leads as (
+
+    select
+        lead_hk,
+        mql_id
+    from {{ source('raw_vault', 'hub_lead') }}
+
+),
+
+lead_sellers as (
+
+    select
+        lead_seller_hk,
+        lead_hk,
+        seller_hk,
+        load_datetime
+    from {{ source('raw_vault', 'link_lead_seller') }}
+
+),
+
+deal_versions as (
+
+    select
+        lead_seller_hk,
+        won_date,
+        business_segment,
+        lead_type,
+        row_number() over (partition by lead_seller_hk order by load_datetime desc) as version_rank
+    from {{ source('raw_vault', 'sat_deal_details') }}
+    where record_source <> 'AUTOMATE_DV_SYSTEM'
+
+),
+
+current_locations as (
+
+    select
+        seller_hk,
+        seller_zip_code_prefix,
+        seller_city,
+        seller_state
+    from location_versions
+    where version_rank = 1
+
+),
+
+current_deals as (
+
+    select
+        lead_seller_hk,
+        won_date,
+        business_segment,
+        lead_type
+    from deal_versions
+    where version_rank = 1
+
+),
+
+seller_deals as (
+
+    select
+        lead_sellers.seller_hk,
+        leads.mql_id,
+        current_deals.won_date,
+        current_deals.business_segment,
+        current_deals.lead_type,
+        row_number() over (
+            partition by lead_sellers.seller_hk
+            order by current_deals.won_date desc, lead_sellers.load_datetime desc
+        ) as deal_rank
+    from lead_sellers
+    left join leads
+        on lead_sellers.lead_hk = leads.lead_hk
+    left join current_deals
+        on lead_sellers.lead_seller_hk = current_deals.lead_seller_hk
+
+),
+
+latest_deals as (
+
+    select
+        seller_hk,
+        mql_id,
+        won_date,
+        business_segment,
+        lead_type
+    from seller_deals
+    where deal_rank = 1
+
+),
+
+final as (
+
+    select
+        sellers.seller_id,
+        current_locations.seller_zip_code_prefix,
+        current_locations.seller_city,
+        current_locations.seller_state,
+        latest_deals.seller_hk is not null as is_from_marketing_funnel,
+        latest_deals.mql_id,
+        latest_deals.won_date,
+        latest_deals.business_segment,
+        latest_deals.lead_type
+    from sellers
+    left join current_locations
+        on sellers.seller_hk = current_locations.seller_hk
+    left join latest_deals
+        on sellers.seller_hk = latest_deals.seller_hk
+
+)
+
+select * from final

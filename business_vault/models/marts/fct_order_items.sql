@@ -1,0 +1,108 @@
+{#- One row per order item (order_id, order_item_id): the product, the seller that ships it and the
+    current version of its price, freight and shipping deadline, with the purchase date of its
+    order's current status. -#}
+with order_items as (
+
+    select
+        order_item_hk,
+        order_hk,
+        product_hk,
+        seller_hk,
+        order_item_id
+    from {{ source('raw_vault', 'link_order_item') }}
+
+),
+
+orders as (
+
+    select
+        order_hk,
+        order_id
+    from {{ source('raw_vault', 'hub_order') }}
+
+),
+
+products as (
+
+    select
+        product_hk,
+        product_id
+    from {{ source('raw_vault', 'hub_product') }}
+
+),
+
+sellers as (
+
+    select
+        seller_hk,
+        seller_id
+    from {{ source('raw_vault', 'hub_seller') }}
+
+),
+
+price_versions as (
+
+    select
+        order_item_hk,
+        price,
+        freight_value,
+        shipping_limit_date,
+        row_number() over (partition by order_item_hk order by load_datetime desc) as version_rank
+    from {{ source('raw_vault', 'sat_order_item_price') }}
+    where record_source <> 'AUTOMATE_DV_SYSTEM'
+
+),
+
+status_versions as (
+
+    select
+        order_hk,
+        order_purchase_timestamp,
+        row_number() over (partition by order_hk order by load_datetime desc) as version_rank
+    from {{ source('raw_vault', 'sat_order_status') }}
+    where record_source <> 'AUTOMATE_DV_SYSTEM'
+
+),
+
+current_prices as (
+
+    select *
+    from price_versions
+    where version_rank = 1
+
+),
+
+current_status as (
+
+    select *
+    from status_versions
+    where version_rank = 1
+
+),
+
+final as (
+
+    select
+        orders.order_id,
+        order_items.order_item_id,
+        products.product_id,
+        sellers.seller_id,
+        current_prices.shipping_limit_date as shipping_limit_at,
+        current_prices.price,
+        current_prices.freight_value,
+        cast(current_status.order_purchase_timestamp as date) as purchase_date
+    from order_items
+    inner join orders
+        on order_items.order_hk = orders.order_hk
+    inner join products
+        on order_items.product_hk = products.product_hk
+    inner join sellers
+        on order_items.seller_hk = sellers.seller_hk
+    left join current_prices
+        on order_items.order_item_hk = current_prices.order_item_hk
+    left join current_status
+        on order_items.order_hk = current_status.order_hk
+
+)
+
+select * from final

@@ -1,0 +1,198 @@
+{#- One row per order of hub_order in its current state: the latest version of its status, the
+    person who holds it now (the order-customer relationship in force) and where that person
+    lives now, its item count, and the business rules of bsat_order_value and
+    bsat_order_delivery (the latest version of each). -#}
+with orders as (
+
+    select
+        order_hk,
+        order_id
+    from {{ source('raw_vault', 'hub_order') }}
+
+),
+
+status_versions as (
+
+    select
+        order_hk,
+        order_status,
+        order_purchase_timestamp,
+        order_approved_at,
+        order_delivered_carrier_date,
+        order_delivered_customer_date,
+        order_estimated_delivery_date,
+        row_number() over (partition by order_hk order by load_datetime desc) as version_rank
+    from {{ source('raw_vault', 'sat_order_status') }}
+    where record_source <> 'AUTOMATE_DV_SYSTEM'
+
+),
+
+order_customer_versions as (
+
+    {#- The order is the driving key: its latest row tells which relationship is in force. When the
+        customer changes, the closing row of the old relationship and the opening row of the new
+        one share a load time; the open one (end date 9999-12-31) sorts first. #}
+    select
+        order_hk,
+        customer_hk,
+        end_date,
+        row_number() over (partition by order_hk order by load_datetime desc, end_date desc) as version_rank
+    from {{ source('raw_vault', 'eff_sat_order_customer') }}
+    where record_source <> 'AUTOMATE_DV_SYSTEM'
+
+),
+
+customers as (
+
+    select
+        customer_hk,
+        customer_unique_id
+    from {{ source('raw_vault', 'hub_customer') }}
+
+),
+
+customer_location_versions as (
+
+    select
+        customer_hk,
+        customer_state,
+        row_number() over (partition by customer_hk order by load_datetime desc) as version_rank
+    from {{ source('raw_vault', 'sat_customer_location') }}
+    where record_source <> 'AUTOMATE_DV_SYSTEM'
+
+),
+
+order_items as (
+
+    select
+        order_item_hk,
+        order_hk
+    from {{ source('raw_vault', 'link_order_item') }}
+
+),
+
+delivery_versions as (
+
+    select
+        order_hk,
+        days_to_deliver,
+        delivered_late,
+        days_late,
+        row_number() over (partition by order_hk order by load_datetime desc) as version_rank
+    from {{ ref('bsat_order_delivery') }}
+
+),
+
+order_values as (
+
+    select
+        order_hk,
+        items_value,
+        freight_value,
+        order_value,
+        payment_value,
+        is_mismatch
+    from {{ ref('bsat_order_value') }}
+
+),
+
+current_status as (
+
+    select *
+    from status_versions
+    where version_rank = 1
+
+),
+
+current_order_customers as (
+
+    select
+        order_hk,
+        customer_hk
+    from order_customer_versions
+    where version_rank = 1
+        and end_date = {{ dbt.cast("'9999-12-31 00:00:00'", dbt.type_timestamp()) }}
+
+),
+
+current_customer_locations as (
+
+    select
+        customer_hk,
+        customer_state
+    from customer_location_versions
+    where version_rank = 1
+
+),
+
+customer_profiles as (
+
+    select
+        customers.customer_hk,
+        customers.customer_unique_id,
+        current_customer_locations.customer_state
+    from customers
+    left join current_customer_locations
+        on customers.customer_hk = current_customer_locations.customer_hk
+
+),
+
+item_counts as (
+
+    select
+        order_hk,
+        count(*) as item_count
+    from order_items
+    group by order_hk
+
+),
+
+current_delivery as (
+
+    select *
+    from delivery_versions
+    where version_rank = 1
+
+),
+
+final as (
+
+    select
+        orders.order_id,
+        customer_profiles.customer_unique_id,
+        current_status.order_status,
+        current_status.order_purchase_timestamp as purchased_at,
+        cast(current_status.order_purchase_timestamp as date) as purchase_date,
+        cast({{ dbt.date_trunc("month", "current_status.order_purchase_timestamp") }} as date) as purchase_month,
+        current_status.order_approved_at as approved_at,
+        current_status.order_delivered_carrier_date as delivered_carrier_at,
+        current_status.order_delivered_customer_date as delivered_customer_at,
+        current_status.order_estimated_delivery_date as estimated_delivery_at,
+        customer_profiles.customer_state,
+        coalesce(item_counts.item_count, 0) as item_count,
+        order_values.items_value,
+        order_values.freight_value,
+        order_values.order_value,
+        order_values.payment_value,
+        order_values.is_mismatch as is_payment_mismatch,
+        current_status.order_delivered_customer_date is not null as is_delivered,
+        current_delivery.days_to_deliver,
+        current_delivery.delivered_late as is_late,
+        current_delivery.days_late
+    from orders
+    left join current_status
+        on orders.order_hk = current_status.order_hk
+    left join current_order_customers
+        on orders.order_hk = current_order_customers.order_hk
+    left join customer_profiles
+        on current_order_customers.customer_hk = customer_profiles.customer_hk
+    left join item_counts
+        on orders.order_hk = item_counts.order_hk
+    left join order_values
+        on orders.order_hk = order_values.order_hk
+    left join current_delivery
+        on orders.order_hk = current_delivery.order_hk
+
+)
+
+select * from final

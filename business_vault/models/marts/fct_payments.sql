@@ -1,0 +1,50 @@
+{#- One row per payment of the current payment set of each order. The payments satellite is
+    multi-active: a change to any payment stores the whole set again, so the current set is every
+    row of the order's latest load time. -#}
+with orders as (
+
+    select
+        order_hk,
+        order_id
+    from {{ source('raw_vault', 'hub_order') }}
+
+),
+
+payments as (
+
+    select
+        order_hk,
+        payment_sequential,
+        payment_type,
+        payment_installments,
+        payment_value,
+        load_datetime,
+        max(load_datetime) over (partition by order_hk) as latest_load_datetime
+    from {{ source('raw_vault', 'ma_sat_order_payments') }}
+    where record_source <> 'AUTOMATE_DV_SYSTEM'
+
+),
+
+current_payments as (
+
+    select *
+    from payments
+    where load_datetime = latest_load_datetime
+
+),
+
+final as (
+
+    select
+        orders.order_id,
+        current_payments.payment_sequential,
+        current_payments.payment_type,
+        current_payments.payment_installments,
+        current_payments.payment_value
+    from current_payments
+    inner join orders
+        on current_payments.order_hk = orders.order_hk
+
+)
+
+select * from final

@@ -1,0 +1,98 @@
+{#- One row per review and the order it is about (Olist reuses a few review ids for several
+    orders). The review's text is personal data and stays in the vault: only whether there is
+    one (has_comment) is shown. -#}
+with order_reviews as (
+
+    select
+        order_hk,
+        review_hk
+    from {{ source('raw_vault', 'link_order_review') }}
+
+),
+
+reviews as (
+
+    select
+        review_hk,
+        review_id
+    from {{ source('raw_vault', 'hub_review') }}
+
+),
+
+orders as (
+
+    select
+        order_hk,
+        order_id
+    from {{ source('raw_vault', 'hub_order') }}
+
+),
+
+score_versions as (
+
+    select
+        review_hk,
+        review_score,
+        review_creation_date,
+        review_answer_timestamp,
+        row_number() over (partition by review_hk order by load_datetime desc) as version_rank
+    from {{ source('raw_vault', 'sat_review_score') }}
+    where record_source <> 'AUTOMATE_DV_SYSTEM'
+
+),
+
+text_versions as (
+
+    {#- Text made only of spaces, tabs and line breaks (Olist has a message that is just CRLF) is
+        no comment. #}
+    select
+        review_hk,
+        {{ dbt.replace(dbt.replace(dbt.replace("review_comment_title", "chr(13)", "' '"), "chr(10)", "' '"),
+                       "chr(9)", "' '") }} as title_text,
+        {{ dbt.replace(dbt.replace(dbt.replace("review_comment_message", "chr(13)", "' '"), "chr(10)", "' '"),
+                       "chr(9)", "' '") }} as message_text,
+        row_number() over (partition by review_hk order by load_datetime desc) as version_rank
+    from {{ source('raw_vault', 'sat_review_text') }}
+    where record_source <> 'AUTOMATE_DV_SYSTEM'
+
+),
+
+current_scores as (
+
+    select *
+    from score_versions
+    where version_rank = 1
+
+),
+
+current_texts as (
+
+    select *
+    from text_versions
+    where version_rank = 1
+
+),
+
+final as (
+
+    select
+        reviews.review_id,
+        orders.order_id,
+        current_scores.review_score,
+        current_scores.review_creation_date as review_created_at,
+        current_scores.review_answer_timestamp as review_answered_at,
+        coalesce(trim(current_texts.title_text), '') <> ''
+            or coalesce(trim(current_texts.message_text), '') <> '' as has_comment
+    from order_reviews
+    inner join reviews
+        on order_reviews.review_hk = reviews.review_hk
+    inner join orders
+        on order_reviews.order_hk = orders.order_hk
+    left join current_scores
+        on order_reviews.review_hk = current_scores.review_hk
+    left join current_texts
+        on order_reviews.review_hk = current_texts.review_hk
+
+)
+
+select * from final
