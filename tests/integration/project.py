@@ -46,6 +46,7 @@ def make_project(root: Path, spec_files: dict[str, str] | None = None,
             copy = shutil.copytree if source.is_dir() else shutil.copy2
             copy(source, root / "business_vault" / name)
     if business_vault == "all":
+        shutil.copytree(REPO / "business_vault" / "tests", root / "business_vault" / "tests")
         shutil.copytree(REPO / "business_vault" / "models", root / "business_vault" / "models",
                         ignore=shutil.ignore_patterns("sources", "_business_vault.yml", "pits", "bridges",
                                                       "as_of_dates.sql"), dirs_exist_ok=True)

@@ -160,7 +160,9 @@ final as (
     select
         orders.order_id,
         customer_profiles.customer_unique_id,
-        current_status.order_status,
+        {#- An order can be known from a review, item or payment before the orders extract
+            delivers it (a review dated before the purchase): say so instead of leaving NULL. #}
+        coalesce(current_status.order_status, 'not_received') as order_status,
         current_status.order_purchase_timestamp as purchased_at,
         cast(current_status.order_purchase_timestamp as date) as purchase_date,
         cast({{ dbt.date_trunc("month", "current_status.order_purchase_timestamp") }} as date) as purchase_month,
