@@ -323,7 +323,9 @@ def _stage(spec: Spec, source: Source) -> GeneratedFile:
 def _landing_sources(spec: Spec) -> GeneratedFile:
     tables = []
     for source in spec.sources:
-        columns = [{"name": name, "data_type": type_} for name, type_ in source.columns]
+        columns = [{"name": name, "data_type": type_,
+                    **({"meta": {"personal_data": True}} if name in source.personal_columns else {})}
+                   for name, type_ in source.columns]
         columns += [
             {"name": "_batch_id", "description": "Load batch that delivered the row (landing.batches)."},
             {"name": "_load_ts", "description": "Load time of the batch."},
@@ -415,7 +417,7 @@ def _raw_vault_yaml(spec: Spec) -> GeneratedFile:
         columns += _audit_columns()
         model: dict[str, Any] = {"name": sat.model, "description": sat.description or f"Satellite {sat.name}."}
         if sat.personal_data:
-            model["meta"] = {"personal_data": True}
+            model["meta"] = {"personal_data": True, "retention": spec.source(sat.source).retention}
         models.append({**model, "data_tests": [_unique_together(parent.key, "load_datetime")], "columns": columns})
     for ma_sat in spec.multi_active_satellites:
         parent = spec.parent_of(ma_sat)

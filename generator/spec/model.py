@@ -34,6 +34,8 @@ class Source:
     origin: Origin
     description: str = ""
     lookups: tuple[Lookup, ...] = ()
+    personal_columns: tuple[str, ...] = ()
+    retention: str | None = None  # ISO 8601 duration, e.g. "P5Y"
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -109,7 +111,7 @@ class Satellite:
     origin: Origin
     description: str = ""
     effective_from: str | None = None
-    personal_data: bool = False
+    personal_data: bool = False  # every payload column is personal data (marked in the source)
 
     @property
     def hashdiff(self) -> str:

@@ -248,6 +248,15 @@ class _Checker:
                 self.add(path, entry.line_of("file"), f"file '{file}' is already read by another source "
                          f"({files[file][0]}:{files[file][1]})", "one source per file")
             files[file] = (path, entry.line_of("file"))
+            personal = entry.get("personal_data")
+            personal_columns: tuple[str, ...] = ()
+            if isinstance(personal, LineDict):
+                personal_columns = _names(personal.get("columns"))
+                for column in personal_columns:
+                    if column not in columns:
+                        self.add(path, personal.line_of("columns"), f"personal-data column '{column}' is not a "
+                                 f"column of source '{entry['name']}'", _hint(column, list(columns), "columns"))
+                        bad = True
             if bad:
                 continue
             result[entry["name"]] = Source(
@@ -257,6 +266,9 @@ class _Checker:
                 columns=tuple((c, str(t)) for c, t in columns.items()),
                 origin=Origin(path, entry.line),
                 description=str(entry.get("description", "")).strip(),
+                personal_columns=personal_columns,
+                retention=str(personal["retention"]) if isinstance(personal, LineDict) and "retention" in personal
+                else None,
             )
         # Lookups need every source declared first.
         for path, entry in raw:
@@ -338,6 +350,10 @@ class _Checker:
                 for column in columns:
                     ok &= self._column_ok(path, feed.line_of("business_key") if "business_key" in feed else line,
                                           column, source, "business key")
+                    if column in source.personal_columns:
+                        self.add(path, line, f"business key '{column}' of source '{source.name}' is marked as "
+                                 "personal data", "keys are kept for the audit trail and cannot be erased")
+                        ok = False
                 feeds.append(Feed(source.name, columns))
             if ok:
                 result[entry["name"]] = Hub(entry["name"], business_key, tuple(feeds), Origin(path, entry.line),
@@ -440,14 +456,35 @@ class _Checker:
             effective_from = entry.get("effective_from")
             if isinstance(effective_from, str):
                 ok &= self._column_ok(path, entry.line_of("effective_from"), effective_from, source, "effective_from")
+            ok &= self._personal_apart(path, entry, source, key_columns or ())
+            payload = _names(entry["payload"])
             if ok:
                 result[entry["name"]] = Satellite(
-                    entry["name"], parent_name, source.name, _names(entry["payload"]), Origin(path, entry.line),
+                    entry["name"], parent_name, source.name, payload, Origin(path, entry.line),
                     str(entry.get("description", "")).strip(),
                     effective_from if isinstance(effective_from, str) else None,
-                    bool(entry.get("personal_data", False)),
+                    personal_data=bool(set(payload) & set(source.personal_columns)),
                 )
         return result
+
+    def _personal_apart(self, path: str, entry: LineDict, source: Source, keys: tuple[str, ...]) -> bool:
+        """Personal data lives only in satellites of its own, never in a key."""
+        personal = set(source.personal_columns)
+        payload = _names(entry.get("payload"))
+        ok = True
+        for column in keys:
+            if column in personal:
+                self.add(path, entry.line_of("parent"), f"key column '{column}' is marked as personal data",
+                         "keys are kept for the audit trail and cannot be erased: mark only descriptive columns")
+                ok = False
+        mixed = [c for c in payload if c in personal]
+        others = [c for c in payload if c not in personal]
+        if mixed and others:
+            self.add(path, entry.line_of("payload"), f"satellite '{entry['name']}' mixes personal data "
+                     f"({', '.join(mixed)}) with other columns ({', '.join(others)})",
+                     "move the personal-data columns into a satellite of their own, so they can be erased alone")
+            ok = False
+        return ok
 
     def _multi_active(self, sources: dict[str, Source], hubs: dict[str, Hub],
                       links: dict[str, Link]) -> dict[str, MultiActiveSatellite]:
@@ -464,6 +501,7 @@ class _Checker:
                                 f"a key of '{parent_name}'")
             ok &= self._columns(path, entry, "payload", source, "payload", (*(key_columns or ()), *child_key),
                                 f"a key of '{parent_name}' or the child key")
+            ok &= self._personal_apart(path, entry, source, (*(key_columns or ()), *child_key))
             if ok:
                 result[entry["name"]] = MultiActiveSatellite(
                     entry["name"], parent_name, source.name, child_key, payload, Origin(path, entry.line),
@@ -554,6 +592,12 @@ class _Checker:
                 continue
             ok = self._column_ok(path, entry.line_of("key"), key, source, "key")
             ok &= self._columns(path, entry, "payload", source, "payload", (key,), "the reference key")
+            personal = [c for c in (key, *_names(entry.get("payload"))) if c in source.personal_columns]
+            if personal:
+                self.add(path, entry.line_of("payload"), f"reference table '{entry['name']}' holds personal data "
+                         f"({', '.join(personal)})", "reference data is shared by every key and cannot be "
+                         "erased per person: keep personal data in satellites")
+                ok = False
             if ok:
                 result[entry["name"]] = ReferenceTable(entry["name"], source.name, key, _names(entry["payload"]),
                                                        Origin(path, entry.line),

@@ -238,7 +238,6 @@ def test_every_entity_kind_builds_a_model(tmp_path: Path) -> None:
             parent: order
             source: orders
             payload: [order_status]
-            personal_data: false
         multi_active_satellites:
           - name: order_states
             parent: order
@@ -336,3 +335,50 @@ def test_a_link_source_must_feed_its_hubs(tmp_path: Path) -> None:
         "(hint: add `- source: orders` to the sources of hub 'customer', so that every key of the table "
         "finds its hub row, whatever order the data arrives in)"
     ]
+
+
+def test_personal_data_lives_in_satellites_of_its_own(tmp_path: Path) -> None:
+    sources = SOURCES.replace("      customer_city: text\n", "      customer_city: text\n    personal_data:\n"
+                              "      columns: [customer_city, customer_id]\n      retention: P5Y\n")
+    folder = _spec(tmp_path, sources=sources, hubs=HUBS.replace("      - source: orders\n\"\"\"", "\"\"\""),
+                   satellites="""\
+        satellites:
+          - name: customer_city
+            parent: customer
+            source: customers
+            payload: [customer_city]
+        reference_tables:
+          - name: cities
+            source: customers
+            key: customer_city
+            payload: [customer_id]
+        """)
+    messages = _messages(folder)
+    assert any("hubs.yml:9: business key 'customer_id' of source 'customers' is marked as personal data" in m
+               for m in messages), messages
+    assert any("reference table 'cities' holds personal data (customer_city, customer_id)" in m for m in messages)
+
+
+def test_a_satellite_mixing_personal_data_is_rejected(tmp_path: Path) -> None:
+    sources = SOURCES.replace("      customer_city: text\n", "      customer_city: text\n      customer_name: text\n"
+                              "    personal_data:\n      columns: [customer_name]\n      retention: P1Y\n")
+    folder = _spec(tmp_path, sources=sources, satellites="""\
+        satellites:
+          - name: customer_profile
+            parent: customer
+            source: customers
+            payload: [customer_city, customer_name]
+        """)
+    assert _messages(folder) == [
+        "vault_spec/satellites.yml:5: satellite 'customer_profile' mixes personal data (customer_name) with other "
+        "columns (customer_city) (hint: move the personal-data columns into a satellite of their own, so they "
+        "can be erased alone)"
+    ]
+
+
+def test_olist_personal_data() -> None:
+    spec = load_spec(REPO / "vault_spec", REPO).spec
+    assert spec is not None
+    assert {s.name for s in spec.satellites if s.personal_data} == {"customer_location", "review_text"}
+    assert spec.source("sellers").personal_columns == ()
+    assert spec.source("customers").retention == "P5Y"
