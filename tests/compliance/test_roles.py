@@ -1,0 +1,216 @@
+"""dvkit db grant-reviewer: a read-only role over the vault, business vault, marts and erasure log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+from psycopg import sql
+
+from generator.build import build, run_dbt
+from generator.cli import main
+from generator.compliance.erase import erase
+from generator.compliance.roles import grant_reviewer, reviewer_database
+from generator.db import Database, ensure_database
+from generator.errors import DvkitError
+from generator.load.landing import load_batch
+from generator.load.reader import find_file
+from generator.spec.model import Spec
+
+from ..conftest import OLIST_DATA
+from ..integration.project import make_project
+
+pytestmark = [
+    pytest.mark.db,
+    pytest.mark.dbt,
+    pytest.mark.skipif(find_file(OLIST_DATA, "olist_customers_dataset.csv") is None, reason="needs the Olist data"),
+]
+
+READABLE = ("raw_vault", "business_vault", "marts")
+PASSWORD = "pw-" + uuid.uuid4().hex  # never to be printed
+
+
+@dataclass
+class Vault:
+    root: Path
+    spec: Spec
+    db: Database
+    role: str
+    output: str
+
+
+@pytest.fixture(scope="module")
+def vault(pg_server: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Vault]:
+    root, spec = make_project(tmp_path_factory.mktemp("roles"), business_vault="all")
+    name = f"roles_{uuid.uuid4().hex[:8]}"
+    ensure_database(pg_server, name)
+    db = Database(**{**pg_server.__dict__, "dbname": name})
+    load_batch(db, spec, OLIST_DATA, dt.datetime(2020, 1, 1))
+    build(root, db, spec, mode="builtin")
+    with db.connect() as conn:
+        key = conn.execute("select review_id from landing.order_reviews "
+                           "where review_comment_message is not null limit 1").fetchone()[0]
+    erase(db, spec, "review", key, "request 5")  # so the log has a row to read
+    role = f"reviewer_{uuid.uuid4().hex[:8]}"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DVKIT_DATABASE_URL", db.conninfo())
+        patch.setenv("REVIEWER_PW", PASSWORD)
+        result = CliRunner().invoke(main, ["--project", str(root), "db", "grant-reviewer", role,
+                                           "--password-env", "REVIEWER_PW"])
+    assert result.exit_code == 0, result.output
+    yield Vault(root, spec, db, role, result.output)
+    with db.connect() as conn:  # roles belong to the server: leave none behind
+        conn.execute(sql.SQL("drop owned by {}").format(sql.Identifier(role)))
+        conn.execute(sql.SQL("drop role {}").format(sql.Identifier(role)))
+
+
+def _as_reviewer(vault: Vault) -> psycopg.Connection:
+    # The embedded server trusts local connections: no password needed to log in as the role.
+    return reviewer_database(vault.db, vault.role).connect(autocommit=True)
+
+
+def _tables(db: Database, schema: str) -> list[str]:
+    with db.connect() as conn:
+        return [name for (name,) in conn.execute(
+            "select table_name from information_schema.tables where table_schema = %s order by 1", (schema,))]
+
+
+def test_the_command_prints_how_to_connect_and_never_the_password(vault: Vault) -> None:
+    assert f"postgresql://{vault.role}@/{vault.db.dbname}?host=" in vault.output
+    assert PASSWORD not in vault.output and "REVIEWER_PW" in vault.output
+    with vault.db.connect() as conn:
+        stored = conn.execute("select rolpassword from pg_authid where rolname = %s", (vault.role,)).fetchone()
+    assert stored is not None and stored[0].startswith("SCRAM-SHA-256$") and PASSWORD not in stored[0]
+
+
+def test_reviewer_database_is_the_same_database_as_the_role() -> None:
+    db = Database(host="/tmp/s", port=5433, user="postgres", password="secret", dbname="vault", embedded=True)
+    reviewer = reviewer_database(db, "auditor")
+    assert (reviewer.host, reviewer.port, reviewer.dbname, reviewer.user, reviewer.password) == \
+           ("/tmp/s", 5433, "vault", "auditor", "")
+    with pytest.raises(DvkitError, match="not a safe role name"):
+        reviewer_database(db, 'auditor"; drop table x; --')
+
+
+def test_the_reviewer_reads_the_vault_the_marts_and_the_erasure_log(vault: Vault) -> None:
+    with _as_reviewer(vault) as conn:
+        assert conn.execute("select current_user").fetchone() == (vault.role,)
+        for schema in READABLE:
+            tables = _tables(vault.db, schema)
+            assert tables, schema
+            for table in tables:
+                conn.execute(sql.SQL("select * from {} limit 1").format(sql.Identifier(schema, table))).fetchall()
+        assert conn.execute("select count(*) from raw_vault.hub_customer").fetchone()[0] > 0
+        assert conn.execute("select count(*) from marts.fct_orders").fetchone()[0] > 0
+        assert conn.execute("select entity from dvkit.erasure_log").fetchall() == [("review",)]
+
+
+@pytest.mark.parametrize("table", ["landing.customers", "landing.order_reviews", "landing.batches",
+                                   "staging.stg_customers", "staging.pending_order_reviews", "dvkit.builds"])
+def test_the_reviewer_cannot_read_landing_staging_or_other_bookkeeping(vault: Vault, table: str) -> None:
+    schema, name = table.split(".")
+    with _as_reviewer(vault) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute(sql.SQL("select * from {} limit 1").format(sql.Identifier(schema, name)))
+
+
+WRITES = [
+    "insert into raw_vault.hub_customer select * from raw_vault.hub_customer limit 1",
+    "update raw_vault.sat_customer_location set customer_city = 'x'",
+    "delete from raw_vault.sat_review_text",
+    "truncate raw_vault.link_order_customer",
+    "update marts.dim_customer set customer_city = 'x'",
+    "delete from marts.fct_orders",
+    "insert into business_vault.pit_order select * from business_vault.pit_order limit 1",
+    "delete from dvkit.erasure_log",
+    "update dvkit.erasure_log set reason = 'x'",
+    "insert into dvkit.erasure_log (entity, hub_key, reason, tables, rows_erased) values ('x', '\\x00', 'x', '{}', 0)",
+    "update landing.customers set customer_city = 'x'",
+    "create table raw_vault.intruder (x int)",
+    "create table business_vault.intruder (x int)",
+    "create table marts.intruder (x int)",
+    "create table dvkit.intruder (x int)",
+    "create table landing.intruder (x int)",
+    "create table staging.intruder (x int)",
+    "create table public.intruder (x int)",
+    "create view marts.intruder as select 1 as x",
+    "create schema intruder",
+]
+
+
+@pytest.mark.parametrize("statement", WRITES)
+def test_the_reviewer_writes_nowhere(vault: Vault, statement: str) -> None:
+    with _as_reviewer(vault) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute(statement)
+
+
+def test_tables_created_by_a_later_build_stay_readable(vault: Vault) -> None:
+    with vault.db.connect() as conn:
+        before = conn.execute("select 'marts.dim_date'::regclass::oid").fetchone()
+    outcome = run_dbt(vault.root, vault.db, ["run", "--select", "dim_date"], None, None, "business_vault")
+    assert outcome.success, outcome.failures
+    with vault.db.connect() as conn:
+        after = conn.execute("select 'marts.dim_date'::regclass::oid").fetchone()
+    assert after != before  # dbt made a new table: only the default privileges make it readable
+    with _as_reviewer(vault) as conn:
+        assert conn.execute("select count(*) from marts.dim_date").fetchone()[0] > 0
+
+
+def test_granting_again_updates_the_role_to_the_same_privileges(vault: Vault) -> None:
+    with vault.db.connect() as conn:  # a stray privilege, granted by hand since
+        conn.execute(sql.SQL("grant select, insert on landing.customers to {}").format(sql.Identifier(vault.role)))
+        conn.execute(sql.SQL("grant usage on schema landing to {}").format(sql.Identifier(vault.role)))
+        conn.execute(sql.SQL("grant insert, delete on marts.dim_customer to {}").format(sql.Identifier(vault.role)))
+    result = grant_reviewer(vault.db, vault.role)
+    assert not result.created
+    with _as_reviewer(vault) as conn:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("select * from landing.customers limit 1")
+        assert conn.execute("select count(*) from marts.dim_customer").fetchone()[0] > 0
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("delete from marts.dim_customer")
+    with vault.db.connect() as conn:
+        stored = conn.execute("select rolpassword from pg_authid where rolname = %s", (vault.role,)).fetchone()
+    assert stored is not None and stored[0] is not None  # no --password-env: the password is kept
+
+
+@pytest.mark.parametrize(("role", "message"), [
+    ("Reviewer", "not a safe role name"),
+    ("rev; drop table x", "not a safe role name"),
+    ("pg_monitor", "reserved"),
+    ("public", "reserved"),
+    ("postgres", "the user dvkit connects as"),
+])
+def test_unsafe_or_powerful_roles_are_refused(vault: Vault, role: str, message: str) -> None:
+    with pytest.raises(DvkitError, match=message):
+        grant_reviewer(vault.db, role)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DVKIT_DATABASE_URL", vault.db.conninfo())
+        result = CliRunner().invoke(main, ["--project", str(vault.root), "db", "grant-reviewer", role])
+    assert result.exit_code == 1 and "error:" in result.output and "Traceback" not in result.output
+
+
+def test_a_role_that_belongs_to_a_group_is_refused(vault: Vault) -> None:
+    member, group = f"member_{uuid.uuid4().hex[:8]}", f"group_{uuid.uuid4().hex[:8]}"
+    with vault.db.connect() as conn:
+        conn.execute(sql.SQL("create role {}").format(sql.Identifier(group)))
+        conn.execute(sql.SQL("create role {} login in role {}").format(sql.Identifier(member), sql.Identifier(group)))
+    try:
+        with pytest.raises(DvkitError, match="is a member of"):
+            grant_reviewer(vault.db, member)
+    finally:
+        with vault.db.connect() as conn:
+            conn.execute(sql.SQL("drop role {}, {}").format(sql.Identifier(member), sql.Identifier(group)))
+
+
+def test_a_missing_password_variable_is_refused(vault: Vault, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DVKIT_DATABASE_URL", vault.db.conninfo())
+    monkeypatch.delenv("NO_SUCH_PW", raising=False)
+    result = CliRunner().invoke(main, ["--project", str(vault.root), "db", "grant-reviewer", vault.role,
+                                       "--password-env", "NO_SUCH_PW"])
+    assert result.exit_code == 1 and "NO_SUCH_PW is not set" in result.output
