@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+import psycopg
 from rich.console import Console
 from rich.table import Column, Table
 
@@ -50,6 +51,11 @@ def friendly(func: F) -> F:
         except KeyboardInterrupt:
             err.print("interrupted")
             sys.exit(130)
+        except psycopg.errors.InsufficientPrivilege as exc:
+            err.print(f"[bold red]error:[/] permission denied: {exc.diag.message_primary or exc}", markup=True)
+            err.print("  hint: this database role may not do that; a reviewer role is granted by "
+                      "`dvkit db grant-reviewer ROLE` (run it again after the spec gains sources)", markup=False)
+            sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
 
@@ -121,10 +127,8 @@ def validate(ctx: click.Context, spec_dir: Path | None) -> None:
 @friendly
 def generate(ctx: click.Context, check: bool) -> None:
     """Render the dbt models of the vault from the spec."""
-    from generator.render.plan import plan
+    from generator.render.plan import hand_written, plan
     from generator.render.writer import write
-
-    from generator.render.plan import hand_written
 
     project = _resolve_project(ctx)
     spec = _spec(project)

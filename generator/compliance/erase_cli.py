@@ -89,10 +89,10 @@ def register(main: click.Group, db_group: click.Group) -> None:
                                  hint=f"export {password_env}=... first (the password is never printed)")
         project = _resolve_project(ctx)
         database = resolve(project)
-        result = run_grant(database, role, password)
+        result = run_grant(database, role, password, _spec(project))
         action = "created" if result.created else "updated"
-        out.print(f"role {role} {action}: reads {', '.join(READ_SCHEMAS)} and dvkit.erasure_log; "
-                  "no landing, no staging, no writes", markup=False)
+        out.print(f"role {role} {action}: reads {', '.join(READ_SCHEMAS)}, dvkit.erasure_log and the "
+                  "non-personal columns of landing (for source lines); no staging, no writes", markup=False)
         for schema in result.schemas_created:
             out.print(f"schema {schema} created (empty until the next build)", markup=False)
         for note in result.notes:

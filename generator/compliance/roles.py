@@ -1,8 +1,11 @@
 """A least-privilege, read-only role for reviewers (``dvkit db grant-reviewer ROLE``).
 
 The reviewer reads the raw vault (``raw_vault``), the business vault and marts (``business_vault``,
-``marts``) and the erasure log (``dvkit.erasure_log``), and nothing else: not ``landing`` (raw
-deliveries, personal data included), not ``staging``, not dvkit's other bookkeeping. It can write
+``marts``) and the erasure log (``dvkit.erasure_log``); of ``landing``, only the batch log and the
+columns of each source that are not personal data (the business keys, the non-personal payload and
+the batch, file and line of every row), so that ``dvkit trace`` can name the file and line a version
+came from; nothing else: no personal column of landing, not ``staging``, not dvkit's other
+bookkeeping. It can write
 nowhere: no insert, update, delete or truncate on any table, no create in any schema or in the
 database. Tables created by later builds stay readable: the grant sets the default privileges of the
 role that builds (the current user) in the three schemas.
@@ -28,8 +31,12 @@ from psycopg import sql
 from generator.compliance.erase import LOG_SCHEMA, LOG_TABLE, ensure_log
 from generator.db import Database
 from generator.errors import DvkitError
+from generator.load.landing import METADATA
+from generator.spec.model import Spec
 
 READ_SCHEMAS = ("raw_vault", "business_vault", "marts")
+LANDING = "landing"
+LANDING_LOGS = ("batches", "batch_files")
 SAFE_ROLE = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 RESERVED_ROLES = {"public", "none", "all", "current_user", "current_role", "session_user", "user", "default"}
 
@@ -90,7 +97,15 @@ def _refuse_escapes(conn: psycopg.Connection, role: str) -> bool:
     return True
 
 
-def _excess(conn: psycopg.Connection, role: str) -> list[str]:
+def _landing_columns(spec: Spec | None) -> dict[str, list[str]]:
+    """The landing columns a reviewer may read, per table: everything but personal data."""
+    if spec is None:
+        return {}
+    return {source.name: [c for c in source.column_names if c not in source.personal_columns]
+            + [name for name, _ in METADATA] for source in spec.sources}
+
+
+def _excess(conn: psycopg.Connection, role: str, landing: dict[str, list[str]] | None = None) -> list[str]:
     """Every privilege of ``role`` beyond the reviewer's (grants to PUBLIC included)."""
     found = [f"create on database {name}" for (name,) in conn.execute(
         "select current_database() where has_database_privilege(%s, current_database(), 'CREATE')", (role,))]
@@ -108,17 +123,30 @@ def _excess(conn: psycopg.Connection, role: str) -> list[str]:
              and n.nspname not like 'pg\\_%%' and n.nspname <> 'information_schema'
              and has_schema_privilege(%(role)s, n.oid, 'USAGE')
            order by 1, 2""", {"role": role}).fetchall()
+    landing = landing or {}
     for schema, table, can_read, can_write in rows:
-        allowed = schema in READ_SCHEMAS or (schema, table) == (LOG_SCHEMA, LOG_TABLE)
+        allowed = schema in READ_SCHEMAS or (schema, table) == (LOG_SCHEMA, LOG_TABLE) or (
+            schema == LANDING and (table in LANDING_LOGS or table in landing))
         if can_write:
             found.append(f"write on {schema}.{table}")
         elif can_read and not allowed:
             found.append(f"select on {schema}.{table}")
+        elif can_read and schema == LANDING and table in landing:
+            readable = {name for (name,) in conn.execute(
+                """select attname from pg_attribute
+                   where attrelid = %s::regclass and attnum > 0 and not attisdropped
+                     and has_column_privilege(%s, attrelid, attnum, 'SELECT')""",
+                (f"{LANDING}.{table}", role))}
+            found += [f"select on {schema}.{table}.{c}" for c in sorted(readable - set(landing[table]))]
     return found
 
 
-def grant_reviewer(db: Database, role: str, password: str | None = None) -> ReviewerGrant:
-    """Create or update ``role`` as a read-only reviewer, in one transaction."""
+def grant_reviewer(db: Database, role: str, password: str | None = None, spec: Spec | None = None) -> ReviewerGrant:
+    """Create or update ``role`` as a read-only reviewer, in one transaction.
+
+    With ``spec``, the non-personal columns of the landing tables become readable too (for source
+    lines); landing tables of sources added later need the grant again.
+    """
     check_role_name(role)
     if password is not None and not password:
         raise DvkitError("the reviewer's password is empty", hint="set the variable to a non-empty password")
@@ -169,6 +197,18 @@ def grant_reviewer(db: Database, role: str, password: str | None = None) -> Revi
                 conn.execute(sql.SQL("grant select on all tables in schema {} to {}").format(target, ident))
                 conn.execute(sql.SQL("alter default privileges in schema {} grant select on tables to {}")
                              .format(target, ident))
+            landing = _landing_columns(spec)
+            existing = {name for (name,) in conn.execute(
+                "select table_name from information_schema.tables where table_schema = %s", (LANDING,))}
+            landing = {table: columns for table, columns in landing.items() if table in existing}
+            if landing:
+                conn.execute(sql.SQL("grant usage on schema {} to {}").format(sql.Identifier(LANDING), ident))
+                for table in LANDING_LOGS:
+                    if table in existing:
+                        conn.execute(sql.SQL("grant select on {} to {}").format(sql.Identifier(LANDING, table), ident))
+                for table, columns in sorted(landing.items()):
+                    conn.execute(sql.SQL("grant select ({}) on {} to {}").format(
+                        sql.SQL(", ").join(map(sql.Identifier, columns)), sql.Identifier(LANDING, table), ident))
             ensure_log(conn)
             conn.execute(sql.SQL("grant usage on schema {} to {}").format(sql.Identifier(LOG_SCHEMA), ident))
             conn.execute(sql.SQL("grant select on {} to {}").format(sql.Identifier(LOG_SCHEMA, LOG_TABLE), ident))
@@ -181,7 +221,7 @@ def grant_reviewer(db: Database, role: str, password: str | None = None) -> Revi
             if public_create and public_create[0]:
                 conn.execute("revoke create on schema public from public")
                 grant.notes.append("revoked CREATE on schema public from PUBLIC (PostgreSQL 15's default)")
-            excess = _excess(conn, role)
+            excess = _excess(conn, role, landing)
             if excess:
                 raise DvkitError(f"role '{role}' would still hold: {'; '.join(excess[:5])}"
                                  + (f" and {len(excess) - 5} more" if len(excess) > 5 else ""),

@@ -575,6 +575,13 @@ class _Tracer:
 
     # -- landing
 
+    def _readable(self, table: str) -> set[str]:
+        """Columns of ``landing.<table>`` the connected role may select."""
+        return {name for (name,) in self.conn.execute(
+            """select attname from pg_attribute
+               where attrelid = %s::regclass and attnum > 0 and not attisdropped
+                 and has_column_privilege(attrelid, attnum, 'SELECT')""", (f"{LANDING}.{table}",))}
+
     def _landing(self, source_name: str) -> list[_Landed]:
         """Rows of ``landing.<source>`` with the traced key, every column cast to text."""
         if source_name in self._landing_cache:
@@ -600,7 +607,11 @@ class _Tracer:
         def normalised(expression: sql.Composable) -> sql.Composable:
             return sql.SQL("nullif(upper(trim({}::text)), '')").format(expression)
 
-        columns = [*source.column_names, *(c for lookup in source.lookups for c in lookup.columns if c not in own)]
+        # A reviewer role may read every landing column but the personal ones: hashdiffs of
+        # personal satellites then cannot be recomputed, and the key and load time decide alone.
+        readable = self._readable(source.name)
+        columns = [c for c in source.column_names if c in readable]
+        columns += [c for lookup in source.lookups for c in lookup.columns if c not in own]
         joins: list[sql.Composable] = []
         where: list[sql.Composable] = []
         params: list[Any] = []

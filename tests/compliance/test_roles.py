@@ -111,7 +111,34 @@ def test_the_reviewer_reads_the_vault_the_marts_and_the_erasure_log(vault: Vault
         assert conn.execute("select entity from dvkit.erasure_log").fetchall() == [("review",)]
 
 
-@pytest.mark.parametrize("table", ["landing.customers", "landing.order_reviews", "landing.batches",
+def test_the_reviewer_reads_landing_without_its_personal_data(vault: Vault) -> None:
+    with _as_reviewer(vault) as conn:
+        assert conn.execute("select count(*) from landing.batches").fetchone()[0] == 1
+        row = conn.execute("select customer_unique_id, _source_file, _source_line from landing.customers "
+                           "limit 1").fetchone()
+        assert row is not None and row[1] == "olist_customers_dataset.csv.gz"
+    for column in ("customer_city", "customer_zip_code_prefix", "customer_state"):
+        with _as_reviewer(vault) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(sql.SQL("select {} from landing.customers limit 1").format(sql.Identifier(column)))
+    with _as_reviewer(vault) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute("select review_comment_message from landing.order_reviews limit 1")
+
+
+def test_trace_and_lineage_work_as_the_reviewer(vault: Vault) -> None:
+    from generator.compliance.lineage import lineage
+    from generator.compliance.trace import trace
+
+    reviewer = reviewer_database(vault.db, vault.role)
+    with vault.db.connect() as conn:
+        order_id = conn.execute("select order_id from raw_vault.hub_order order by order_id limit 1").fetchone()[0]
+    result = trace(reviewer, vault.spec, "order", order_id.upper())
+    status = [e for e in result.events if e.name == "order_status"]
+    assert status and status[0].provenance and status[0].provenance[0].source_file == "olist_orders_dataset.csv.gz"
+    node = lineage(vault.root, vault.spec, reviewer, "fct_order_items.price")
+    assert "olist_order_items_dataset.csv" in repr(node)
+
+
+@pytest.mark.parametrize("table", ["landing.customers", "landing.order_reviews",
                                    "staging.stg_customers", "staging.pending_order_reviews", "dvkit.builds"])
 def test_the_reviewer_cannot_read_landing_staging_or_other_bookkeeping(vault: Vault, table: str) -> None:
     schema, name = table.split(".")
@@ -166,7 +193,7 @@ def test_granting_again_updates_the_role_to_the_same_privileges(vault: Vault) ->
         conn.execute(sql.SQL("grant select, insert on landing.customers to {}").format(sql.Identifier(vault.role)))
         conn.execute(sql.SQL("grant usage on schema landing to {}").format(sql.Identifier(vault.role)))
         conn.execute(sql.SQL("grant insert, delete on marts.dim_customer to {}").format(sql.Identifier(vault.role)))
-    result = grant_reviewer(vault.db, vault.role)
+    result = grant_reviewer(vault.db, vault.role, spec=vault.spec)
     assert not result.created
     with _as_reviewer(vault) as conn:
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
