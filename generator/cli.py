@@ -232,8 +232,9 @@ def db_env(ctx: click.Context) -> None:
     for key, value in resolve(_resolve_project(ctx)).dbt_env().items():
         if key == "DVKIT_PG_PASSWORD" and value:
             # Keep the secret out of the terminal: point at the variable that holds it instead.
-            out.print('export DVKIT_PG_PASSWORD="$(python -c \'import os,urllib.parse as u;'
-                      'print(u.urlparse(os.environ["DVKIT_DATABASE_URL"]).password or "")\')"', markup=False)
+            out.print('export DVKIT_PG_PASSWORD="$(python -c \'import os; from psycopg.conninfo import '
+                      'conninfo_to_dict as d; print(d(os.environ["DVKIT_DATABASE_URL"]).get("password") or "")\')"',
+                      markup=False)
             continue
         out.print(f"export {key}={shlex.quote(value)}", markup=False)
 
@@ -252,6 +253,11 @@ def _progress(label: str) -> Callable[[str, int], None]:
     return report
 
 
+NO_WAIT = click.option(
+    "--no-wait", "no_wait", is_flag=True,
+    help="If another load, build or erase is using the database, stop at once (exit 1) instead of waiting.")
+
+
 @main.command()
 @click.argument("data_dir", required=False, type=click.Path(path_type=Path))
 @click.option("--load-time", type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"]),
@@ -263,12 +269,15 @@ def _progress(label: str) -> Callable[[str, int], None]:
 @click.option("--to", "end", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="With --replay: the last period is the one holding this date.")
 @click.option("--full", is_flag=True, help="With --replay: every batch is a full extract, not only changes.")
+@NO_WAIT
 @click.pass_context
 @friendly
 def load(ctx: click.Context, data_dir: Path | None, load_time: dt.datetime | None, replay: str | None,
-         start: dt.datetime | None, end: dt.datetime | None, full: bool) -> None:
+         start: dt.datetime | None, end: dt.datetime | None, full: bool, no_wait: bool) -> None:
     """Load the source files of DATA_DIR (default ../shared/data/olist) as one batch, or replay them."""
     from generator.db import resolve
+    from generator.load.landing import file_extracts
+    from generator.lock import vault_lock
 
     project = _resolve_project(ctx)
     spec = _spec(project)
@@ -281,10 +290,15 @@ def load(ctx: click.Context, data_dir: Path | None, load_time: dt.datetime | Non
     if replay is not None:
         if load_time is not None:
             raise DvkitError("--load-time does not go with --replay", hint="each replayed batch's load time is its period end")
+    file_extracts(spec, data_dir)  # a missing folder or a wrong header is said before connecting or waiting
+    database = resolve(project)
+    # Held until the command ends (click closes the context): one load, build or erase at a time.
+    ctx.with_resource(vault_lock(database, "load", not no_wait, functools.partial(err.print, markup=False)))
+    if replay is not None:
         _replay(spec, data_dir, replay, start.date() if start else None, end.date() if end else None, full,
-                resolve(project))
+                database)
         return
-    _load(project, spec, data_dir, load_time, resolve(project))
+    _load(project, spec, data_dir, load_time, database)
 
 
 def _load(project: Path, spec: Any, data_dir: Path, load_time: dt.datetime | None, database: Any) -> None:
@@ -394,14 +408,19 @@ def _build(project: Path, spec: Any, database: Any, mode: str, per_batch: bool =
 @AUTOMATE_DV
 @click.option("--per-batch", is_flag=True,
               help="Run dbt once per pending batch instead of once for all of them (slower; for comparison).")
+@NO_WAIT
 @click.pass_context
 @friendly
-def build(ctx: click.Context, automate_dv: str, per_batch: bool) -> None:
+def build(ctx: click.Context, automate_dv: str, per_batch: bool, no_wait: bool) -> None:
     """Stage pending batches and build the raw vault with dbt; print row counts."""
     from generator.db import resolve
+    from generator.lock import vault_lock
 
     project = _resolve_project(ctx)
-    _build(project, _spec(project), resolve(project), automate_dv, per_batch)
+    spec = _spec(project)
+    database = resolve(project)
+    ctx.with_resource(vault_lock(database, "build", not no_wait, functools.partial(err.print, markup=False)))
+    _build(project, spec, database, automate_dv, per_batch)
 
 
 def _report(project: Path, database: Any, png: Path | None, in_demo: bool = False) -> None:
@@ -439,17 +458,20 @@ def report(ctx: click.Context, png: Path | None) -> None:
 @click.option("--replay", type=click.Choice(["day", "week", "month", "none"]), default="month", show_default=True,
               help="Load the snapshot as one batch per period (real history), or in one batch (none).")
 @AUTOMATE_DV
+@NO_WAIT
 @click.pass_context
 @friendly
-def demo(ctx: click.Context, data_dir: Path | None, replay: str, automate_dv: str) -> None:
+def demo(ctx: click.Context, data_dir: Path | None, replay: str, automate_dv: str, no_wait: bool) -> None:
     """Start the database, load (replayed by month), check generation, build, report and show how to connect."""
     from generator.db import resolve
+    from generator.lock import vault_lock
 
     started = time.monotonic()
     project = _resolve_project(ctx)
     spec = _spec(project)
     database = resolve(project)
     out.print(f"database: {database.display_url()}", markup=False)
+    ctx.with_resource(vault_lock(database, "demo", not no_wait, functools.partial(err.print, markup=False)))
     data_dir = data_dir or _default_data(project)
     if data_dir is not None:
         out.print(f"data: real Olist files in {data_dir}", markup=False)

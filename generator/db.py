@@ -14,7 +14,7 @@ import logging
 import os
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
@@ -40,8 +40,8 @@ class Database:
     host: str
     port: int
     user: str
-    password: str
-    dbname: str
+    password: str = field(repr=False)  # never in a repr, a log or a failure display
+    dbname: str = DEFAULT_DBNAME
     embedded: bool = False
 
     def conninfo(self) -> str:

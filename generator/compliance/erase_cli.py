@@ -32,6 +32,7 @@ def register(main: click.Group, db_group: click.Group) -> None:
         from generator.compliance.erase import check_key, hub_key_of, plan_erasure, rebuild_marts, vacuum
         from generator.compliance.erase import erase as run_erase
         from generator.db import resolve
+        from generator.lock import vault_lock
 
         if not reason.strip():
             raise DvkitError("--reason is empty", hint="say why, e.g. --reason 'GDPR art. 17 request #123'")
@@ -49,6 +50,8 @@ def register(main: click.Group, db_group: click.Group) -> None:
             out.print(f"{entity} {hub_key.hex()}: the personal data in {', '.join(plan.tables())} "
                       "will be erased for good.", markup=False)
             click.confirm("Erase it?", abort=True)
+        # One writer at a time: no build or load runs while the data is erased and the marts rebuilt.
+        ctx.with_resource(vault_lock(database, "erase", on_wait=lambda message: err.print(message, markup=False)))
         result = run_erase(database, spec, entity, list(key), reason)
         table = Table("table", Column("rows erased", justify="right"),
                       title=f"erasure {result.erasure_id}: {entity} {hub_key.hex()}")
