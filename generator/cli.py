@@ -269,11 +269,13 @@ NO_WAIT = click.option(
 @click.option("--to", "end", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="With --replay: the last period is the one holding this date.")
 @click.option("--full", is_flag=True, help="With --replay: every batch is a full extract, not only changes.")
+@click.option("--strict", is_flag=True,
+              help="Refuse the whole batch if any row is bad, instead of setting bad rows aside in landing.quarantine.")
 @NO_WAIT
 @click.pass_context
 @friendly
 def load(ctx: click.Context, data_dir: Path | None, load_time: dt.datetime | None, replay: str | None,
-         start: dt.datetime | None, end: dt.datetime | None, full: bool, no_wait: bool) -> None:
+         start: dt.datetime | None, end: dt.datetime | None, full: bool, strict: bool, no_wait: bool) -> None:
     """Load the source files of DATA_DIR (default ../shared/data/olist) as one batch, or replay them."""
     from generator.db import resolve
     from generator.load.landing import file_extracts
@@ -290,6 +292,9 @@ def load(ctx: click.Context, data_dir: Path | None, load_time: dt.datetime | Non
     if replay is not None:
         if load_time is not None:
             raise DvkitError("--load-time does not go with --replay", hint="each replayed batch's load time is its period end")
+        if strict:
+            raise DvkitError("--strict does not go with --replay",
+                             hint="a replay sets bad rows aside; list them with `dvkit quarantine`")
     file_extracts(spec, data_dir)  # a missing folder or a wrong header is said before connecting or waiting
     database = resolve(project)
     # Held until the command ends (click closes the context): one load, build or erase at a time.
@@ -298,23 +303,22 @@ def load(ctx: click.Context, data_dir: Path | None, load_time: dt.datetime | Non
         _replay(spec, data_dir, replay, start.date() if start else None, end.date() if end else None, full,
                 database)
         return
-    _load(project, spec, data_dir, load_time, database)
+    _load(project, spec, data_dir, load_time, database, strict)
 
 
-def _load(project: Path, spec: Any, data_dir: Path, load_time: dt.datetime | None, database: Any) -> None:
+def _load(project: Path, spec: Any, data_dir: Path, load_time: dt.datetime | None, database: Any,
+          strict: bool = False) -> None:
     from generator.load.landing import load_batch
+    from generator.load.quarantine_cli import print_reconciliation
 
     started = time.monotonic()
     err.print(f"loading {data_dir}", markup=False)
-    result = load_batch(database, spec, data_dir, load_time, _progress("read"))
+    result = load_batch(database, spec, data_dir, load_time, _progress("read"), strict=strict)
     if result.duplicate_of is not None:
         out.print(f"batch {result.duplicate_of} already holds these files with this load time: nothing loaded",
                   markup=False)
         return
-    table = Table("source", Column("rows", justify="right"), title=f"batch {result.batch_id} (load time {result.load_ts})")
-    for name, rows in sorted(result.rows.items()):
-        table.add_row(name, f"{rows:,}")
-    out.print(table)
+    print_reconciliation(result, out)
     if result.skipped:
         out.print(f"no file for: {', '.join(result.skipped)}", markup=False)
     out.print(f"loaded {sum(result.rows.values()):,} rows in {time.monotonic() - started:.1f}s")
@@ -322,6 +326,7 @@ def _load(project: Path, spec: Any, data_dir: Path, load_time: dt.datetime | Non
 
 def _replay(spec: Any, data_dir: Path, period: str, start: dt.date | None, end: dt.date | None, full: bool,
             database: Any) -> None:
+    from generator.load.quarantine_cli import summary
     from generator.load.replay import ReplayStep, load_replay
 
     started = time.monotonic()
@@ -332,7 +337,7 @@ def _replay(spec: Any, data_dir: Path, period: str, start: dt.date | None, end: 
         if result.duplicate_of is not None:
             line = f"already loaded as batch {result.duplicate_of}"
         else:
-            line = f"batch {result.batch_id}: {sum(result.rows.values()):,} rows in {step.seconds:.2f}s"
+            line = f"batch {result.batch_id}: {summary(result)} in {step.seconds:.2f}s"
         err.print(f"  {step.period_end}  {line}", markup=False)
 
     steps = load_replay(database, spec, data_dir, period, start, end, full, on_batch=show)
@@ -510,6 +515,10 @@ def _register_compliance_commands() -> None:
 
 
 _register_compliance_commands()
+# `dvkit quarantine` lives beside the loader it reports on.
+from generator.load import quarantine_cli  # noqa: E402  (after main and db exist)
+
+quarantine_cli.register(main, db)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

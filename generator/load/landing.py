@@ -1,12 +1,19 @@
 """Load one batch of source files into the landing schema with PostgreSQL's COPY.
 
-A batch is every file of the data folder, loaded in one transaction: if any file is refused
-(header, type or shape), nothing of the batch is kept. Each landing row carries the batch id, the
-batch's load time, the record source, the file name and the line the row starts on.
+A batch is every file of the data folder, loaded in one transaction. Each row is checked in Python
+before it is written to COPY (``generator.load.quarantine``): a bad row (shape, type, encoding,
+empty business key, exact duplicate) is set aside in ``landing.quarantine`` with its file, line,
+raw text and reason, and the good rows load. ``landing.batch_files`` records each file's
+reconciliation: rows read = rows loaded (``row_count``) + rows quarantined. With ``strict=True`` any
+bad row refuses the whole batch instead, and nothing of it is kept; so does a header that differs
+from the spec, in either mode. Each landing row carries the batch id, the batch's load time, the
+record source, the file name and the line the row starts on.
 """
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import datetime as dt
 import functools
 import hashlib
@@ -20,7 +27,26 @@ from psycopg import sql
 
 from generator.db import Database
 from generator.errors import DvkitError
-from generator.load.reader import check_header, find_file, open_text, read_header, rows_with_lines
+from generator.load.quarantine import (
+    EMPTY_FILE,
+    STRICT_LIMIT,
+    Problem,
+    RowValidator,
+    ensure_quarantine,
+    hub_keys,
+    record,
+    refusal,
+    storable_raw,
+)
+from generator.load.reader import (
+    EmptyFile,
+    check_header,
+    find_file,
+    open_text,
+    read_header,
+    records_with_lines,
+    rows_with_lines,
+)
 from generator.spec.model import Source, Spec
 
 SCHEMA = "landing"
@@ -43,6 +69,9 @@ METADATA = (
 )
 
 Progress = Callable[[str, int], None]
+Rows = Callable[[], Iterator[tuple[int, Sequence[str]]]]
+Records = Callable[[], Iterator[tuple[int, Sequence[str], str]]]
+SHOWN_PROBLEMS = 20  # problems a BatchResult keeps for printing; all of them are in landing.quarantine
 
 
 @dataclass(frozen=True)
@@ -51,7 +80,9 @@ class Extract:
 
     source: Source
     file_name: str
-    rows: Callable[[], Iterator[tuple[int, Sequence[str]]]]  # opened when the batch is copied
+    rows: Rows  # opened when the batch is copied
+    records: Records | None = None  # the same rows with their raw text (files); else it is rebuilt as CSV
+    problem: str | None = None  # the file itself is unusable (e.g. zero bytes): one quarantined record
 
 
 @dataclass
@@ -61,6 +92,10 @@ class BatchResult:
     rows: dict[str, int] = field(default_factory=dict)  # source name -> rows loaded
     skipped: list[str] = field(default_factory=list)  # sources without a file in the folder
     duplicate_of: int | None = None  # an identical batch (same load time and content) loaded before
+    read: dict[str, int] = field(default_factory=dict)  # source name -> rows read from its file
+    quarantined: dict[str, int] = field(default_factory=dict)  # source name -> rows set aside
+    files: dict[str, str] = field(default_factory=dict)  # source name -> file name
+    problems: list[Problem] = field(default_factory=list)  # the first SHOWN_PROBLEMS rows set aside
 
 
 def ensure_landing(conn: psycopg.Connection, spec: Spec) -> None:
@@ -86,6 +121,12 @@ def ensure_landing(conn: psycopg.Connection, spec: Spec) -> None:
                primary key (batch_id, source)
            )"""
     )
+    # The reconciliation of each file: rows_read = row_count (rows loaded) + rows_quarantined.
+    conn.execute("alter table landing.batch_files add column if not exists rows_read bigint")
+    conn.execute("alter table landing.batch_files add column if not exists rows_quarantined bigint")
+    # Batches loaded before quarantine existed set nothing aside: a bad row refused the batch.
+    conn.execute("update landing.batch_files set rows_read = row_count, rows_quarantined = 0 where rows_read is null")
+    ensure_quarantine(conn)
     for source in spec.sources:
         columns = [(name, PG_TYPES[type_]) for name, type_ in source.columns] + list(METADATA)
         table = sql.Identifier(SCHEMA, source.name)
@@ -110,48 +151,84 @@ def file_extracts(spec: Spec, data_dir: Path) -> tuple[list[Extract], list[str]]
         if path is None:
             missing.append(source.name)
             continue
-        with open_text(path) as handle:
-            check_header(read_header(handle, path), source.column_names, path, source.name)
-        extracts.append(Extract(source, path.name, functools.partial(_file_rows, path)))
+        try:
+            with open_text(path) as handle:
+                header = read_header(handle, path)
+        except EmptyFile:
+            extracts.append(Extract(source, path.name, _no_rows, problem=EMPTY_FILE))
+            continue
+        except (OSError, EOFError) as exc:
+            raise DvkitError(f"{path.name}: cannot read the file: {exc}", hint="check the extract") from None
+        check_header(header, source.column_names, path, source.name)
+        extracts.append(Extract(source, path.name, functools.partial(_file_rows, path),
+                                functools.partial(_file_records, path)))
     if not extracts:
         expected = ", ".join(s.file for s in spec.sources)
         raise DvkitError(f"no source files in {data_dir}", hint=f"expected files such as {expected}")
     return extracts, missing
 
 
+def _no_rows() -> Iterator[tuple[int, Sequence[str]]]:
+    return iter(())
+
+
 def _file_rows(path: Path) -> Iterator[tuple[int, Sequence[str]]]:
-    with open_text(path) as handle:
+    with open_text(path) as handle, _readable(path):
         read_header(handle, path)
         yield from rows_with_lines(handle)
 
 
-def load_batch(db: Database, spec: Spec, data_dir: Path, load_ts: dt.datetime | None = None,
-               progress: Progress | None = None) -> BatchResult:
-    """Load every source file found in ``data_dir`` as one batch; all or nothing.
+def _file_records(path: Path) -> Iterator[tuple[int, Sequence[str], str]]:
+    with open_text(path) as handle, _readable(path):
+        read_header(handle, path)
+        yield from records_with_lines(handle)
 
-    With an explicit ``load_ts``, loading the same files again is recognised and skipped.
+
+@contextlib.contextmanager
+def _readable(path: Path) -> Iterator[None]:
+    """A damaged file (truncated gzip, a field over the CSV limit) is named in the error."""
+    try:
+        yield
+    except (OSError, EOFError, csv.Error) as exc:
+        raise DvkitError(f"{path.name}: cannot read the file: {exc}",
+                         hint="check the extract; nothing of this batch was loaded") from None
+
+
+def load_batch(db: Database, spec: Spec, data_dir: Path, load_ts: dt.datetime | None = None,
+               progress: Progress | None = None, strict: bool = False) -> BatchResult:
+    """Load every source file found in ``data_dir`` as one batch, in one transaction.
+
+    Bad rows are set aside in ``landing.quarantine``; with ``strict``, any bad row refuses the
+    whole batch. With an explicit ``load_ts``, loading the same files again is recognised and skipped.
     """
     extracts, missing = file_extracts(spec, data_dir)
     fingerprint = batch_fingerprint(load_ts, extracts) if load_ts is not None else None
-    result = load_extracts(db, spec, extracts, load_ts, data_dir.name, fingerprint, progress)
+    result = load_extracts(db, spec, extracts, load_ts, data_dir.name, fingerprint, progress, strict=strict)
     result.skipped = missing
     return result
 
 
 def load_extracts(db: Database, spec: Spec, extracts: list[Extract], load_ts: dt.datetime | None,
-                  origin: str, fingerprint: str | None = None, progress: Progress | None = None) -> BatchResult:
+                  origin: str, fingerprint: str | None = None, progress: Progress | None = None,
+                  strict: bool = False) -> BatchResult:
     """Copy ``extracts`` into landing as one batch in one transaction."""
     with db.connect() as conn:
         ensure_landing(conn, spec)
         conn.commit()
-        result = copy_batch(conn, extracts, load_ts, origin, fingerprint, progress)
+        result = copy_batch(conn, extracts, load_ts, origin, fingerprint, progress, spec=spec, strict=strict)
         analyze(conn, {extract.source.name for extract in extracts})
     return result
 
 
 def copy_batch(conn: psycopg.Connection, extracts: list[Extract], load_ts: dt.datetime | None, origin: str,
-               fingerprint: str | None = None, progress: Progress | None = None) -> BatchResult:
-    """One batch in one transaction on an open connection whose landing tables exist."""
+               fingerprint: str | None = None, progress: Progress | None = None, *, spec: Spec | None = None,
+               strict: bool = False) -> BatchResult:
+    """One batch in one transaction on an open connection whose landing tables exist.
+
+    ``spec`` names the business keys to check (a row with no key of any hub its source feeds is set
+    aside); without it that check is skipped. ``strict``: any bad row refuses the whole batch (the
+    error names the first STRICT_LIMIT and counts them all); nothing of it is kept.
+    """
     load_ts = (load_ts or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)).replace(microsecond=0)
     with conn.transaction():
         # One loader at a time: batch ids then follow the order loads commit in.
@@ -167,13 +244,26 @@ def copy_batch(conn: psycopg.Connection, extracts: list[Extract], load_ts: dt.da
         ).fetchone()
         assert row is not None
         result = BatchResult(batch_id=int(row[0]), load_ts=load_ts)
+        refused: list[Problem] = []  # strict: the problems named by the refusal
+        total = 0  # strict: every problem found
         for extract in extracts:
-            count = _copy_rows(conn, extract, result, progress)
-            result.rows[extract.source.name] = count
+            name = extract.source.name
+            problems = _copy_rows(conn, extract, result, progress, hub_keys(spec, extract.source),
+                                  strict=strict, refused=strict and total > 0)
+            total += result.quarantined[name]
+            if strict:
+                refused.extend(problems[:STRICT_LIMIT - len(refused)])
+            else:
+                record(conn, result.batch_id, problems)
+                result.problems.extend(problems[:SHOWN_PROBLEMS - len(result.problems)])
             conn.execute(
-                "insert into landing.batch_files (batch_id, source, file_name, row_count) values (%s, %s, %s, %s)",
-                (result.batch_id, extract.source.name, extract.file_name, count),
+                "insert into landing.batch_files (batch_id, source, file_name, row_count, rows_read, rows_quarantined) "
+                "values (%s, %s, %s, %s, %s, %s)",
+                (result.batch_id, name, extract.file_name, result.rows[name], result.read[name],
+                 result.quarantined[name]),
             )
+        if total and strict:
+            raise refusal(refused, total)  # the transaction rolls back: nothing of the batch is kept
         conn.execute("update landing.batches set row_count = %s where batch_id = %s",
                      (sum(result.rows.values()), result.batch_id))
     return result
@@ -191,43 +281,73 @@ def batch_fingerprint(load_ts: dt.datetime | None, extracts: list[Extract]) -> s
     digest = hashlib.sha256(str(load_ts).encode())
     for extract in extracts:
         digest.update(f"\x1e{extract.source.name}\x1f{extract.file_name}".encode())
+        if extract.problem:
+            digest.update(f"\x1d{extract.problem}".encode())
         for line, fields in extract.rows():
-            digest.update(f"\x1d{line}\x1f".encode() + "\x1f".join(fields).encode())
+            # surrogateescape: undecodable bytes count as the bytes they were
+            digest.update(f"\x1d{line}\x1f".encode() + "\x1f".join(fields).encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
 
 
-def _copy_rows(conn: psycopg.Connection, extract: Extract, batch: BatchResult, progress: Progress | None) -> int:
+def _records(extract: Extract) -> Iterator[tuple[int, Sequence[str], str | None]]:
+    if extract.records is not None:
+        return extract.records()
+    return ((line, fields, None) for line, fields in extract.rows())
+
+
+def _copy_rows(conn: psycopg.Connection, extract: Extract, batch: BatchResult, progress: Progress | None,
+               keys: tuple[tuple[str, ...], ...], strict: bool, refused: bool) -> list[Problem]:
+    """COPY the good rows of ``extract``; count them in ``batch``; return the bad ones.
+
+    ``strict``: keep only the first STRICT_LIMIT problems (all are counted) and, once the batch is
+    ``refused`` (a bad row was found here or in an earlier file), only check rows: the batch will be
+    rolled back, writing them would be wasted.
+    """
     source = extract.source
     names = [*source.column_names, *(name for name, _ in METADATA)]
     statement = sql.SQL("copy {} ({}) from stdin").format(
         sql.Identifier(SCHEMA, source.name), sql.SQL(", ").join(map(sql.Identifier, names)))
-    width = len(source.column_names)
     lines = array("l")  # the file line of each COPY row, to explain a rejected value
     fixed = (batch.batch_id, batch.load_ts, source.record_source, extract.file_name)
-    count = 0
+    check = RowValidator(source, keys).check
+    problems: list[Problem] = []
+    read = loaded = bad = 0
+    if extract.problem:  # counted as one record read and set aside, so that read = loaded + quarantined
+        read = bad = 1
+        refused = refused or strict
+        problems.append(Problem(source.name, extract.file_name, 1, "", extract.problem))
     try:
         with conn.cursor() as cursor, cursor.copy(statement) as copy:
-            for line, fields in extract.rows():
-                if len(fields) != width:
-                    if not fields:
-                        continue  # a blank line (e.g. a trailing newline) carries no row
-                    raise DvkitError(
-                        f"{extract.file_name}:{line}: {len(fields)} field(s), the header has {width}",
-                        hint="the row is malformed (check quoting); nothing of this batch was loaded",
-                    )
-                # Kaggle writes NULL as an empty field.
-                copy.write_row([value if value != "" else None for value in fields] + [*fixed, line])
-                lines.append(line)
-                count += 1
-                if progress and count % 50_000 == 0:
-                    progress(source.name, count)
+            for line, fields, raw in _records(extract):
+                if not fields:
+                    continue  # a blank line (e.g. an extra newline at the end) carries no row
+                read += 1
+                reason = check(line, fields, raw)
+                if reason is not None:
+                    bad += 1
+                    refused = refused or strict
+                    if not strict or len(problems) < STRICT_LIMIT:
+                        problems.append(Problem(source.name, extract.file_name, line, storable_raw(raw, fields),
+                                                reason))
+                elif not refused:
+                    # Kaggle writes NULL as an empty field.
+                    copy.write_row([value if value != "" else None for value in fields] + [*fixed, line])
+                    lines.append(line)
+                    loaded += 1
+                if progress and read % 50_000 == 0:
+                    progress(source.name, read)
     except psycopg.errors.DataError as exc:
         raise DvkitError(_explain_copy_error(exc, extract.file_name, lines),
                          hint=f"fix the value or the column's type in the spec (source '{source.name}'); "
                               "nothing of this batch was loaded") from None
     if progress:
-        progress(source.name, count)
-    return count
+        progress(source.name, read)
+    if not refused and read != loaded + bad:  # nothing is dropped silently
+        raise AssertionError(f"{extract.file_name}: read {read} rows, loaded {loaded}, set aside {bad}")
+    name = source.name
+    batch.read[name], batch.rows[name], batch.quarantined[name] = read, loaded, bad
+    batch.files[name] = extract.file_name
+    return problems
 
 
 def _explain_copy_error(exc: psycopg.errors.DataError, file_name: str, lines: array) -> str:

@@ -3,6 +3,10 @@
 Every row comes with the line of the file where it starts (the header is line 1), so a reviewer
 can go from any vault row back to the source line.
 
+Bytes that are not UTF-8 do not stop the reading: they decode to lone surrogates
+(``errors="surrogateescape"``), so the loader can set aside just the rows holding them and show
+the bytes as ``\\xNN`` (``generator.load.quarantine``).
+
 >>> import io
 >>> list(rows_with_lines(io.StringIO('1,"x\\r\\ny"\\r\\n2,z\\r\\n')))  # after the header
 [(2, ['1', 'x\\r\\ny']), (4, ['2', 'z'])]
@@ -30,16 +34,24 @@ def find_file(data_dir: Path, file_name: str) -> Path | None:
     return None
 
 
+class EmptyFile(DvkitError):
+    """A file without even a header line (zero bytes, or only a BOM)."""
+
+
 def open_text(path: Path) -> TextIO:
-    """Open as text; ``utf-8-sig`` drops the BOM some Kaggle files start with."""
+    """Open as text; ``utf-8-sig`` drops the BOM some Kaggle files start with.
+
+    Invalid UTF-8 is kept as lone surrogates (``surrogateescape``) for the loader to find.
+    """
     raw = gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")
-    return io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+    return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
 
 
 def read_header(handle: TextIO, path: Path) -> list[str]:
     first = handle.readline()
     if not first:
-        raise DvkitError(f"{path.name}: the file is empty (no header line)", hint="check the extract")
+        raise EmptyFile(f"{path.name}: the file is empty (no header line)",
+                        hint="check the extract; a file holding only its header is a valid extract of 0 rows")
     return next(csv.reader([first]))
 
 
@@ -53,9 +65,33 @@ def rows_with_lines(handle: TextIO, first_line: int = 2) -> Iterator[tuple[int, 
         yield start, row
 
 
+def records_with_lines(handle: TextIO, first_line: int = 2) -> Iterator[tuple[int, list[str], str]]:
+    """Like :func:`rows_with_lines`, with each record's raw text (its lines, line breaks included).
+
+    The CSV reader takes the lines of one record at a time from a generator that keeps them, so
+    the raw text costs no second read of the file.
+    """
+    pending: list[str] = []
+
+    def lines() -> Iterator[str]:
+        for text in handle:
+            pending.append(text)
+            yield text
+
+    reader = csv.reader(lines())
+    consumed = 0
+    for row in reader:
+        start = first_line + consumed
+        consumed = reader.line_num
+        raw = pending[0] if len(pending) == 1 else "".join(pending)
+        pending.clear()
+        yield start, row, raw
+
+
 def check_header(found: list[str], expected: tuple[str, ...], path: Path, source: str) -> None:
     if tuple(found) == expected:
         return
+    found = [_printable(name) for name in found]
     missing = [c for c in expected if c not in found]
     extra = [c for c in found if c not in expected]
     parts = []
@@ -69,3 +105,8 @@ def check_header(found: list[str], expected: tuple[str, ...], path: Path, source
         f"{path.name}:1: header does not match source '{source}' of the spec: {'; '.join(parts)}",
         hint="fix the file, or change the source's columns in vault_spec/sources.yml and run dvkit generate",
     )
+
+
+def _printable(text: str) -> str:
+    """Undecodable bytes as ``\\xNN``, so a message can show the text."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")

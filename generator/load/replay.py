@@ -65,7 +65,7 @@ def load_replay(db: Database, spec: Spec, data_dir: Path, period: str, start: dt
             started = time.monotonic()
             extracts = _extracts(spec, batch)
             result = copy_batch(conn, extracts, batch.period_end, origin,
-                                batch_fingerprint(batch.period_end, extracts))
+                                batch_fingerprint(batch.period_end, extracts), spec=spec)
             step = ReplayStep(batch.period_end, result, time.monotonic() - started)
             steps.append(step)
             if on_batch:

@@ -86,10 +86,11 @@ def test_header_mismatch_refuses_the_whole_batch(fresh_db: Database, spec: Spec,
 
 def test_bad_value_names_file_line_and_column_and_loads_nothing(fresh_db: Database, spec: Spec,
                                                                 tmp_path: Path) -> None:
+    # strict: a bad row refuses the batch (by default it is set aside: tests/load/test_quarantine.py)
     load_batch(fresh_db, spec, _data(tmp_path))
     bad = THINGS + "3,x,not a time,1\r\n"
     with pytest.raises(DvkitError) as caught:
-        load_batch(fresh_db, spec, _data(tmp_path, things=bad))
+        load_batch(fresh_db, spec, _data(tmp_path, things=bad), strict=True)
     assert "things.csv.gz:5:" in caught.value.message and "made_at" in caught.value.message
     assert _count(fresh_db, "landing.things") == 2  # the first batch is intact, the second left nothing
     assert _count(fresh_db, "landing.tags") == 2
@@ -97,7 +98,7 @@ def test_bad_value_names_file_line_and_column_and_loads_nothing(fresh_db: Databa
 
 def test_wrong_field_count_is_refused(fresh_db: Database, spec: Spec, tmp_path: Path) -> None:
     with pytest.raises(DvkitError, match=r"tags.csv:3: 3 field\(s\), the header has 2"):
-        load_batch(fresh_db, spec, _data(tmp_path, tags="thing_id,tag\n1,red\n2,blue,green\n"))
+        load_batch(fresh_db, spec, _data(tmp_path, tags="thing_id,tag\n1,red\n2,blue,green\n"), strict=True)
     assert _count(fresh_db, "landing.batches") == 0
 
 
