@@ -291,8 +291,8 @@ def _stage(spec: Spec, source: Source) -> GeneratedFile:
     for hub in _hubs_needed(spec, source):
         columns = hub.columns_in(source.name)
         if columns != hub.business_key:
-            # A multi-source hub reads one key column name from every stage.
-            derived.extend(zip(hub.business_key, columns, strict=True))
+            # A multi-source hub reads one key column name from every stage (once, when two hubs share it).
+            derived.extend(pair for pair in zip(hub.business_key, columns, strict=True) if pair not in derived)
         hashed.append(Hashed(hub.key, columns))
     for link in spec.links:
         if source.name in link.sources:

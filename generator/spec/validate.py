@@ -56,9 +56,45 @@ RESERVED = frozenset(
     with""".split()
 )
 
+# Names PostgreSQL accepts but sqlglot's PostgreSQL dialect reads as keywords (sqlglot 30): `dvkit
+# lineage` and the portability check parse the compiled SQL with sqlglot, which fails on them as
+# column names (cube, lock and rollup in a GROUP BY), or only as table and CTE names (the rest).
+SQLGLOT_WORDS = frozenset(
+    """alter between cube drop glob insert lock partitioned_by qualify regexp revoke rlike rollback rollup uncache
+    xor""".split()
+)
+SQLGLOT_TABLE_WORDS = SQLGLOT_WORDS | {"describe", "recursive", "values"}
+# Names PyYAML reads as booleans: the stage's metadata is YAML that dbt reads with `fromyaml`, where a
+# column `yes` would become True (on, true, false and null are reserved words already).
+YAML_WORDS = frozenset({"yes", "no", "on", "off", "true", "false", "null"})
+# Names of the CTEs of the staging SQL that a looked-up source's name must not take, and the column
+# it numbers each lookup's deliveries with, which a looked-up column must not take.
+PENDING_CTES = frozenset({"landed", "deliveries"})
+PENDING_COLUMNS = frozenset({"recency"})
+JINJA_OPENERS = ("{{", "{%", "{#")
+# Landing types PostgreSQL compares with each other without a cast (a lookup's join needs one kind).
+TYPE_KINDS = {"text": "text", "boolean": "boolean", "integer": "number", "bigint": "number", "numeric": "number",
+              "double": "number", "date": "time", "timestamp": "time"}
+
 SECTIONS = ("sources", "hubs", "links", "satellites", "multi_active_satellites", "effectivity_satellites",
             "tracking_satellites", "reference_tables", "point_in_time_tables", "bridges", "computed_satellites")
 SAFE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+# The longest identifier dvkit makes of the name of each kind of entity (model, column or CTE name):
+# PostgreSQL cuts identifiers at 63 characters, which would make two names one, or fail in dbt.
+MAX_IDENTIFIER = 63
+LONGEST_NAME = {
+    "sources": "pending_{}",
+    "hubs": "hub_{}",
+    "links": "link_{}_in_force",  # a bridge's CTE of the relationships in force
+    "satellites": "{}_effective_from",  # and {}_satellite_name, sat_{}_ldts, sat_{}_as_of
+    "multi_active_satellites": "{}_hashdiff",
+    "effectivity_satellites": "eff_sat_{}",
+    "tracking_satellites": "xts_{}",
+    "reference_tables": "ref_{}",
+    "point_in_time_tables": "pit_{}",
+    "bridges": "bridge_{}",
+    "computed_satellites": "bsat_{}",
+}
 
 
 @dataclass
@@ -105,6 +141,32 @@ def load_spec(spec_dir: Path, root: Path | None = None) -> SpecResult:
     spec = checker.run()
     problems.sort(key=lambda p: (p.path, p.line, p.message))
     return SpecResult(None if problems else spec, problems, tuple(_rel(f, root) for f in files))
+
+
+def _column_name_problem(column: str) -> tuple[str, str] | None:
+    """Why ``column`` cannot be a column of a stage (message, hint), or None."""
+    if column in LANDING_COLUMNS or column in STAGED_COLUMNS or column.endswith(("_hk", "_hashdiff")):
+        return f"column name '{column}' is reserved for columns dvkit adds", "rename it"
+    if column in RESERVED:
+        return f"column name '{column}' is an SQL reserved word", "dvkit never quotes names; rename the column"
+    if column in SQLGLOT_WORDS:
+        return (f"column name '{column}' is read as a keyword by sqlglot (dvkit lineage)",
+                "dvkit never quotes names; rename the column")
+    if column in YAML_WORDS:
+        return (f"column name '{column}' reads as a boolean in the YAML dvkit generates",
+                "rename the column (yes, no, on and off are YAML 1.1 booleans)")
+    return None
+
+
+def _type_of(source: Source, column: str, sources: dict[str, Source]) -> str | None:
+    """The declared type of a column a stage of ``source`` reads (its own, or a looked-up one)."""
+    own = dict(source.columns)
+    if column in own:
+        return own[column]
+    for lookup in source.lookups:
+        if column in lookup.columns and lookup.source in sources:
+            return dict(sources[lookup.source].columns).get(column)
+    return None
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -169,7 +231,8 @@ class _Checker:
         pits = self._point_in_time(satellites)
         bridges = self._bridges(hubs, links)
         computed = self._computed()
-        return Spec(
+        self._free_text()
+        spec = Spec(
             sources=_sorted(sources),
             hubs=_sorted(hubs),
             links=_sorted(links),
@@ -183,6 +246,62 @@ class _Checker:
             computed_satellites=_sorted(computed),
             settings=self._settings(),
         )
+        self._stage_columns_apart(spec)
+        return spec
+
+    def _free_text(self) -> None:
+        """Descriptions and rules go into dbt's YAML, whose descriptions dbt renders as Jinja."""
+        for section, entries in self.items.items():
+            for path, entry in entries:
+                texts = [("description", entry.get("description"), entry.line_of("description"))]
+                columns = entry.get("columns")
+                if section == "computed_satellites" and isinstance(columns, LineDict):
+                    texts += [(f"rule of '{c}'", rule, columns.line_of(c)) for c, rule in columns.items()]
+                for what, text, line in texts:
+                    if isinstance(text, str) and any(opener in text for opener in JINJA_OPENERS):
+                        self.add(path, line, f"the {what} of '{entry['name']}' contains Jinja ({{{{, {{% or {{#), "
+                                 "which dbt would run", "write it without curly braces")
+
+    def _stage_columns_apart(self, spec: Spec) -> None:
+        """The columns a stage derives must not replace the source's columns or each other.
+
+        AutomateDV's stage lets a derived column replace a source column of the same name, and dbt
+        reads the stage's metadata as YAML, where the last of two equal keys wins: either way the
+        vault would load other values than the spec says, silently. The derived columns are those of
+        the renderer's stage (generator/render/plan.py).
+        """
+        tracked = {name for xts in spec.tracking_satellites for name in xts.satellites}
+        for source in spec.sources:
+            claims: list[tuple[str, str, str, Origin]] = []  # column, expression, who adds it, where
+            for hub in spec.hubs:
+                for feed in hub.feeds:
+                    if feed.source == source.name and feed.columns != hub.business_key:
+                        claims += [(key, column, f"hub '{hub.name}'", hub.origin)
+                                   for key, column in zip(hub.business_key, feed.columns, strict=True)]
+            for sat in spec.satellites:
+                if sat.source == source.name and sat.effective_from:
+                    claims.append((f"{sat.name}_effective_from", sat.effective_from, f"satellite '{sat.name}'",
+                                   sat.origin))
+                if sat.source == source.name and sat.name in tracked:
+                    claims.append((f"{sat.name}_satellite_name", f"'!{sat.model}'", f"satellite '{sat.name}'",
+                                   sat.origin))
+            for eff in spec.effectivity_satellites:
+                if eff.source == source.name:
+                    claims += [("start_date", "_load_ts", f"effectivity satellite '{eff.name}'", eff.origin),
+                               ("end_date", "'!9999-12-31 00:00:00'", f"effectivity satellite '{eff.name}'",
+                                eff.origin)]
+            own = set(source.staged_columns())
+            derived: dict[str, tuple[str, str]] = {name: (expression, "dvkit") for name, expression in (
+                ("load_datetime", "_load_ts"), ("record_source", "_record_source"), ("effective_from", "_load_ts"))}
+            for column, expression, what, origin in claims:
+                if column in own and expression != column:
+                    self.add(origin.path, origin.line, f"{what} adds a column '{column}' to the stage of source "
+                             f"'{source.name}', which has a column of that name", "rename one of them")
+                elif column in derived and derived[column][0] != expression:
+                    self.add(origin.path, origin.line, f"{what} and {derived[column][1]} both add a column "
+                             f"'{column}' to the stage of source '{source.name}'", "rename one of them")
+                else:
+                    derived.setdefault(column, (expression, what))
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -197,6 +316,11 @@ class _Checker:
                          "give each entity its own name")
                 continue
             taken[name] = (path, line)
+            longest = LONGEST_NAME[section].format(name)
+            if SAFE_NAME.match(name) and len(longest) > MAX_IDENTIFIER:
+                self.add(path, line, f"name '{name}' is too long: dvkit makes '{longest}' of it, longer than "
+                         f"PostgreSQL's {MAX_IDENTIFIER} characters",
+                         f"use at most {MAX_IDENTIFIER - len(LONGEST_NAME[section]) + 2} characters")
             kept.append((path, entry))
         return kept
 
@@ -234,14 +358,12 @@ class _Checker:
                 continue
             bad = False
             for column in columns:
-                line = columns.line_of(column)
-                if column in LANDING_COLUMNS or column in STAGED_COLUMNS or column.endswith(("_hk", "_hashdiff")):
-                    self.add(path, line, f"column name '{column}' is reserved for columns dvkit adds",
-                             "rename it in the spec (the file's header must then match)")
-                    bad = True
-                elif column in RESERVED:
-                    self.add(path, line, f"column name '{column}' is an SQL reserved word",
-                             "dvkit never quotes names; rename the column")
+                problem = _column_name_problem(column)
+                if problem:
+                    message, hint = problem
+                    if hint == "rename it":
+                        hint = "rename it in the spec (the file's header must then match)"
+                    self.add(path, columns.line_of(column), message, hint)
                     bad = True
             file = entry["file"]
             if file in files:
@@ -276,12 +398,12 @@ class _Checker:
             lookups = entry.get("lookups")
             if source is None or not isinstance(lookups, LineList):
                 continue
-            parsed = []
+            parsed: list[Lookup] = []
             for index, lookup in enumerate(lookups):
                 if not isinstance(lookup, LineDict):
                     continue
                 parsed_lookup = self._lookup(path, lookups.line_of(index), lookup, source, result)
-                if parsed_lookup:
+                if parsed_lookup and self._lookup_apart(path, lookup, parsed_lookup, parsed):
                     parsed.append(parsed_lookup)
             result[source.name] = Source(**{**source.__dict__, "lookups": tuple(parsed)})
         return result
@@ -302,6 +424,12 @@ class _Checker:
                 self.add(path, lookup.line_of("on"), f"join column '{on}' is not a column of source '{owner.name}'",
                          _hint(on, owner.column_names, "columns"))
                 ok = False
+        if ok:
+            types = [dict(owner.columns)[on] for owner in (source, other)]
+            if len({TYPE_KINDS.get(type_, type_) for type_ in types}) > 1:
+                self.add(path, lookup.line_of("on"), f"join column '{on}' is {types[0]} in source '{source.name}' "
+                         f"and {types[1]} in source '{other.name}'", "declare one type in both sources")
+                ok = False
         for column in columns:
             if column not in other.column_names:
                 self.add(path, lookup.line_of("columns"),
@@ -315,6 +443,40 @@ class _Checker:
                 ok = False
         return Lookup(other.name, on, columns) if ok else None
 
+    def _one_kind(self, path: str, line: int, what: str, columns: list[tuple[Source, str]],
+                  sources: dict[str, Source]) -> bool:
+        """Columns read together in one union (from several stages) need one kind of type."""
+        types = [(source.name, _type_of(source, column, sources)) for source, column in columns]
+        kinds = {TYPE_KINDS.get(type_ or "", type_) for _, type_ in types}
+        if len(kinds) <= 1:
+            return True
+        shown = ", ".join(f"{type_} in source '{name}'" for name, type_ in types)
+        self.add(path, line, f"{what} is {shown}", "declare one type in every source (PostgreSQL cannot union them)")
+        return False
+
+    def _lookup_apart(self, path: str, entry: LineDict, lookup: Lookup, earlier: list[Lookup]) -> bool:
+        """The staging SQL joins each looked-up source once, under its own name, adding each column once."""
+        line = entry.line_of("source")
+        if any(other.source == lookup.source for other in earlier):
+            self.add(path, line, f"source '{lookup.source}' is looked up twice",
+                     "join it once: list every column in one lookup")
+            return False
+        if lookup.source in RESERVED or lookup.source in SQLGLOT_TABLE_WORDS or lookup.source in PENDING_CTES:
+            self.add(path, line, f"a looked-up source cannot be called '{lookup.source}': the staging SQL names "
+                     "its join after the source", "rename the source")
+            return False
+        internal = [c for c in (lookup.on, *lookup.columns) if c in PENDING_COLUMNS]
+        if internal:
+            self.add(path, entry.line_of("columns"), f"lookup column '{internal[0]}' is a name the staging SQL uses "
+                     "for its own column", "rename the column (in both sources)")
+            return False
+        twice = [c for c in lookup.columns if any(c in other.columns for other in earlier)]
+        if twice:
+            self.add(path, entry.line_of("columns"), f"lookup column '{twice[0]}' is looked up twice",
+                     "take each column from one source")
+            return False
+        return True
+
     # -- hubs ------------------------------------------------------------------------------------
 
     def _hubs(self, sources: dict[str, Source]) -> dict[str, Hub]:
@@ -326,6 +488,15 @@ class _Checker:
             if not business_key or not isinstance(feeds_raw, LineList):
                 continue
             feeds, ok = [], True
+            for column in business_key:
+                # The hub's own name for the key is a column of the hub and, when a source names it
+                # differently, a column of that source's stage: the rules of source columns apply.
+                problem = _column_name_problem(column) if SAFE_NAME.match(column) else None
+                if problem:
+                    self.add(path, entry.line_of("business_key"), problem[0].replace("column name", "business key"),
+                             problem[1].replace("the column", "the business key").replace("rename it",
+                                                                                          "rename the business key"))
+                    ok = False
             for index, feed in enumerate(feeds_raw):
                 if not isinstance(feed, LineDict):
                     continue
@@ -356,6 +527,12 @@ class _Checker:
                         ok = False
                 feeds.append(Feed(source.name, columns))
             if ok:
+                # The hub reads its key from every feeding stage in one union: one kind of type.
+                for index, key in enumerate(business_key):
+                    ok &= self._one_kind(path, entry.line_of("sources"), f"business key '{key}' of hub "
+                                         f"'{entry['name']}'", [(sources[f.source], f.columns[index]) for f in feeds],
+                                         sources)
+            if ok:
                 result[entry["name"]] = Hub(entry["name"], business_key, tuple(feeds), Origin(path, entry.line),
                                             str(entry.get("description", "")).strip())
         self._hub_link_names = taken
@@ -374,12 +551,14 @@ class _Checker:
             ok = True
             hubs_list = entry["hubs"]
             for index, name in enumerate(hub_names):
+                # `hubs: order` (not a list) is reported by the schema; its line is the key's.
+                line = hubs_list.line_of(index) if isinstance(hubs_list, LineList) else entry.line_of("hubs")
                 if name not in declared_hubs:
-                    self.add(path, hubs_list.line_of(index), f"unknown hub '{name}' in link '{entry['name']}'",
+                    self.add(path, line, f"unknown hub '{name}' in link '{entry['name']}'",
                              _hint(name, declared_hubs, "hubs"))
                     ok = False
                 elif hub_names.index(name) != index:
-                    self.add(path, hubs_list.line_of(index), f"hub '{name}' appears twice in link '{entry['name']}'",
+                    self.add(path, line, f"hub '{name}' appears twice in link '{entry['name']}'",
                              "a link joins distinct hubs")
                     ok = False
                 elif name not in hubs:
@@ -403,6 +582,9 @@ class _Checker:
                     ok &= self._column_ok(path, entry.line_of("dependent_child_key"), column, source,
                                           "dependent child key")
                 link_sources.append(source.name)
+            for column in dck if ok else ():
+                ok &= self._one_kind(path, entry.line_of("dependent_child_key"), f"dependent child key '{column}' of "
+                                     f"link '{entry['name']}'", [(sources[s], column) for s in link_sources], sources)
             if ok:
                 result[entry["name"]] = Link(entry["name"], hub_names, tuple(link_sources), Origin(path, entry.line),
                                              str(entry.get("description", "")).strip(), dck)
@@ -456,6 +638,11 @@ class _Checker:
             effective_from = entry.get("effective_from")
             if isinstance(effective_from, str):
                 ok &= self._column_ok(path, entry.line_of("effective_from"), effective_from, source, "effective_from")
+                type_ = _type_of(source, effective_from, sources)
+                if ok and TYPE_KINDS.get(type_ or "") in ("number", "boolean"):
+                    self.add(path, entry.line_of("effective_from"), f"effective_from column '{effective_from}' is "
+                             f"{type_}, which PostgreSQL cannot cast to a timestamp", "use a date or timestamp column")
+                    ok = False
             ok &= self._personal_apart(path, entry, source, key_columns or ())
             payload = _names(entry["payload"])
             if ok:

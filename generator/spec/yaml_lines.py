@@ -63,6 +63,23 @@ class SpecSyntaxError(Exception):
         self.problems = problems
 
 
+# A spec has a few thousand values; aliases can multiply a small file's values far beyond any use
+# (a "billion laughs"), so conversion stops there instead of running out of time and memory.
+MAX_VALUES = 250_000
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _State:
+    """Conversion bookkeeping: values made so far, and the collections being converted (for recursion)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.open: set[int] = set()
+
+
 def load_text(text: str, path: str) -> Any:
     """Parse one YAML document into LineDict/LineList/scalars; raise SpecSyntaxError on bad YAML."""
     try:
@@ -75,44 +92,90 @@ def load_text(text: str, path: str) -> Any:
         ) from None
     except yaml.YAMLError as exc:
         raise SpecSyntaxError([Problem(path, 1, f"invalid YAML: {exc}")]) from None
+    except RecursionError:
+        raise SpecSyntaxError([_too_deep(path)]) from None
     if node is None:
         return None
     problems: list[Problem] = []
-    value = _convert(node, path, problems)
+    try:
+        value = _convert(node, path, problems, _State())
+    except RecursionError:
+        raise SpecSyntaxError([_too_deep(path)]) from None
+    except _TooLarge:
+        raise SpecSyntaxError([Problem(path, 1, f"the file holds more than {MAX_VALUES} values once its aliases "
+                                       "are expanded", "write the values out instead of nesting aliases")]) from None
     if problems:
         raise SpecSyntaxError(problems)
     return value
 
 
-def _convert(node: yaml.Node, path: str, problems: list[Problem]) -> Any:
+def _too_deep(path: str) -> Problem:
+    return Problem(path, 1, "invalid YAML: lists or mappings nested too deeply", "a spec is a few levels deep")
+
+
+def _convert(node: yaml.Node, path: str, problems: list[Problem], state: _State) -> Any:
     line = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        result = LineDict(line, path)
-        for key_node, value_node in node.value:
-            # Keys keep their text: YAML 1.1 would read a key `on` or `yes` as a boolean.
-            key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else str(_scalar(key_node))
-            key_line = key_node.start_mark.line + 1
-            if key in result:
-                problems.append(
-                    Problem(path, key_line, f"duplicate key '{key}' (first at line {result.key_lines[key]})",
-                            "keep one of them")
-                )
-                continue
-            result[key] = _convert(value_node, path, problems)
-            result.key_lines[key] = key_line
-        return result
-    if isinstance(node, yaml.SequenceNode):
+    state.count += 1
+    if state.count > MAX_VALUES:
+        raise _TooLarge
+    if not isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+        return _scalar(node, path, problems)
+    if id(node) in state.open:  # an alias inside the value it names
+        problems.append(Problem(path, line, "an alias refers to a value that contains it",
+                                "YAML aliases in a spec must not be recursive"))
+        return None
+    state.open.add(id(node))
+    try:
+        if isinstance(node, yaml.MappingNode):
+            result = LineDict(line, path)
+            for key_node, value_node in node.value:
+                # Keys keep their text: YAML 1.1 would read a key `on` or `yes` as a boolean.
+                key = (str(key_node.value) if isinstance(key_node, yaml.ScalarNode)
+                       else str(_scalar(key_node, path, problems)))
+                key_line = key_node.start_mark.line + 1
+                if key in result:
+                    problems.append(
+                        Problem(path, key_line, f"duplicate key '{key}' (first at line {result.key_lines[key]})",
+                                "keep one of them")
+                    )
+                    continue
+                result[key] = _convert(value_node, path, problems, state)
+                result.key_lines[key] = key_line
+            return result
         items = LineList(line, path)
         for item in node.value:
-            items.append(_convert(item, path, problems))
+            items.append(_convert(item, path, problems, state))
             items.item_lines.append(item.start_mark.line + 1)
         return items
-    return _scalar(node)
+    finally:
+        state.open.discard(id(node))
 
 
-def _scalar(node: yaml.Node) -> Any:
+def _scalar(node: yaml.Node, path: str, problems: list[Problem]) -> Any:
     # Resolve the scalar with the safe loader's own rules (so `true`, `12` and `null` keep their types).
-    return _CONSTRUCTOR.construct_object(node)  # type: ignore[arg-type]
+    # The constructor raises whatever its conversion raises (ValueError for `2020-13-45`, a date by its
+    # looks; IndexError for an empty `!!int`; KeyError for `!!bool x`; ConstructorError for `!foo`...):
+    # any of them is a problem of the file, not of dvkit.
+    try:
+        return _CONSTRUCTOR.construct_object(node)  # type: ignore[arg-type]
+    except Exception as exc:  # noqa: BLE001 - see above
+        kind = str(node.tag).removeprefix("tag:yaml.org,2002:")
+        if isinstance(exc, yaml.MarkedYAMLError) and exc.problem:
+            reason = exc.problem
+        elif isinstance(exc, ValueError) and str(exc):
+            reason = str(exc)
+        else:
+            reason = f"not a valid {kind}"
+        shown = str(node.value) if isinstance(node, yaml.ScalarNode) else "the value"
+        shown = repr(shown if len(shown) <= 40 else shown[:37] + "...")
+        problems.append(Problem(path, node.start_mark.line + 1, f"cannot read {shown} as {kind}: {reason}",
+                                "quote the value to keep it as text"))
+        return None
+    finally:
+        # The constructor remembers every node it made; forget them (memory, and a failed node's state).
+        _CONSTRUCTOR.constructed_objects.clear()
+        _CONSTRUCTOR.recursive_objects.clear()
+        _CONSTRUCTOR.state_generators.clear()
 
 
 _CONSTRUCTOR = yaml.SafeLoader("")
