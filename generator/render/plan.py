@@ -74,16 +74,33 @@ def _render(template: str, **context: Any) -> str:
     return _templates().get_template(template).render(**context)
 
 
+class _Dumper(yaml.SafeDumper):
+    """PyYAML's safe dumper, remembering how it analysed each scalar: a large spec repeats the same
+    names and descriptions thousands of times, and the analysis depends on the text alone."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._analysed: dict[str, Any] = {}
+
+    def analyze_scalar(self, scalar: str) -> Any:
+        found = self._analysed.get(scalar)
+        if found is None:
+            found = self._analysed[scalar] = super().analyze_scalar(scalar)
+        return found
+
+
 def _yaml(document: dict[str, Any]) -> str:
-    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
+    return yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100,
+                     default_flow_style=False)
 
 
 def plan(spec: Spec) -> list[GeneratedFile]:
     """Every file the spec generates, sorted by path."""
     staged = _staged_sources(spec)
-    raw_vault_yaml = _raw_vault_yaml(spec)
+    raw_vault_models = _raw_vault_models(spec)
+    raw_vault_yaml = _raw_vault_yaml(spec, raw_vault_models)
     files = [_project_file(spec), _landing_sources(spec), _staging_yaml(spec, staged), raw_vault_yaml,
-             _raw_vault_sources(spec, raw_vault_yaml)]
+             _raw_vault_sources(raw_vault_models, raw_vault_yaml)]
     for source in staged:
         files.append(GeneratedFile(f"{STAGING}/pending_{source.name}.sql", _render("pending.sql.j2", source=source),
                                    source.origin.path, f"source {source.name}"))
@@ -380,7 +397,8 @@ def _parent_key(parent: Hub | Link) -> dict[str, Any]:
             "data_tests": [_not_null(), _relationship(parent.model, parent.key)]}
 
 
-def _raw_vault_yaml(spec: Spec) -> GeneratedFile:
+def _raw_vault_models(spec: Spec) -> list[dict[str, Any]]:
+    """The models of the raw vault's YAML: names, descriptions, columns and their tests."""
     models: list[dict[str, Any]] = []
     for hub in spec.hubs:
         columns: list[dict[str, Any]] = [
@@ -469,15 +487,18 @@ def _raw_vault_yaml(spec: Spec) -> GeneratedFile:
         columns += _audit_columns()
         models.append({"name": ref.model, "description": ref.description or f"Reference data {ref.name}.",
                        "columns": columns})
+    return models
+
+
+def _raw_vault_yaml(spec: Spec, models: list[dict[str, Any]]) -> GeneratedFile:
     entities = (*spec.hubs, *spec.links, *spec.satellites, *spec.multi_active_satellites,
                 *spec.effectivity_satellites, *spec.tracking_satellites, *spec.reference_tables)
     return GeneratedFile(f"{RAW_VAULT}/_raw_vault.yml", _yaml({"version": 2, "models": models}),
                          _origins(entities), "raw vault models")
 
 
-def _raw_vault_sources(spec: Spec, raw_vault_yaml: GeneratedFile) -> GeneratedFile:
+def _raw_vault_sources(models: list[dict[str, Any]], raw_vault_yaml: GeneratedFile) -> GeneratedFile:
     """The raw vault as the business vault's source: the same tables and columns, without tests."""
-    models = yaml.safe_load(raw_vault_yaml.body)["models"]
     tables = [{"name": m["name"], "description": m["description"],
                "columns": [{k: v for k, v in c.items() if k != "data_tests"} for c in m["columns"]]}
               for m in models]
