@@ -295,7 +295,14 @@ def load(ctx: click.Context, data_dir: Path | None, load_time: dt.datetime | Non
         if strict:
             raise DvkitError("--strict does not go with --replay",
                              hint="a replay sets bad rows aside; list them with `dvkit quarantine`")
-    file_extracts(spec, data_dir)  # a missing folder or a wrong header is said before connecting or waiting
+    # A missing folder or a header lacking a column is said before connecting or waiting.
+    extracts, _ = file_extracts(spec, data_dir)
+    for extract in extracts:
+        if extract.note:
+            err.print(f"warning: {extract.note} (kept in landing.batch_files.note)", markup=False)
+            err.print(f"  hint: to load it, declare it under the columns of source '{extract.source.name}' "
+                      "and list it under a satellite's payload_added, then run dvkit generate; "
+                      "`extra_columns: fail` refuses such files instead", markup=False)
     database = resolve(project)
     # Held until the command ends (click closes the context): one load, build or erase at a time.
     ctx.with_resource(vault_lock(database, "load", not no_wait, functools.partial(err.print, markup=False)))

@@ -5,9 +5,13 @@ before it is written to COPY (``generator.load.quarantine``): a bad row (shape, 
 empty business key, exact duplicate) is set aside in ``landing.quarantine`` with its file, line,
 raw text and reason, and the good rows load. ``landing.batch_files`` records each file's
 reconciliation: rows read = rows loaded (``row_count``) + rows quarantined. With ``strict=True`` any
-bad row refuses the whole batch instead, and nothing of it is kept; so does a header that differs
-from the spec, in either mode. Each landing row carries the batch id, the batch's load time, the
-record source, the file name and the line the row starts on.
+bad row refuses the whole batch instead, and nothing of it is kept. Each landing row carries the
+batch id, the batch's load time, the record source, the file name and the line the row starts on.
+
+Schema drift: a file's columns are matched to the spec by header name, in any order. A declared
+column the file lacks refuses the whole batch, in either mode. A column the spec does not declare
+is left out with a warning, which ``landing.batch_files.note`` keeps for later review (or, with the
+source's ``extra_columns: fail``, refuses the batch).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from psycopg import sql
 
 from generator.db import Database
 from generator.errors import DvkitError
+from generator.faults import crash_point
 from generator.load.quarantine import (
     EMPTY_FILE,
     STRICT_LIMIT,
@@ -40,8 +45,10 @@ from generator.load.quarantine import (
 )
 from generator.load.reader import (
     EmptyFile,
-    check_header,
+    Layout,
+    extra_warning,
     find_file,
+    map_header,
     open_text,
     read_header,
     records_with_lines,
@@ -83,6 +90,8 @@ class Extract:
     rows: Rows  # opened when the batch is copied
     records: Records | None = None  # the same rows with their raw text (files); else it is rebuilt as CSV
     problem: str | None = None  # the file itself is unusable (e.g. zero bytes): one quarantined record
+    layout: Layout | None = None  # where the declared columns sit in the rows; None: exactly as declared
+    note: str | None = None  # a warning kept with the batch (e.g. undeclared columns left out)
 
 
 @dataclass
@@ -96,6 +105,7 @@ class BatchResult:
     quarantined: dict[str, int] = field(default_factory=dict)  # source name -> rows set aside
     files: dict[str, str] = field(default_factory=dict)  # source name -> file name
     problems: list[Problem] = field(default_factory=list)  # the first SHOWN_PROBLEMS rows set aside
+    notes: dict[str, str] = field(default_factory=dict)  # source name -> warning about its file
 
 
 def ensure_landing(conn: psycopg.Connection, spec: Spec) -> None:
@@ -126,6 +136,8 @@ def ensure_landing(conn: psycopg.Connection, spec: Spec) -> None:
     conn.execute("alter table landing.batch_files add column if not exists rows_quarantined bigint")
     # Batches loaded before quarantine existed set nothing aside: a bad row refused the batch.
     conn.execute("update landing.batch_files set rows_read = row_count, rows_quarantined = 0 where rows_read is null")
+    # Warnings about a file kept for review, e.g. columns the spec does not declare that were left out.
+    conn.execute("alter table landing.batch_files add column if not exists note text")
     ensure_quarantine(conn)
     for source in spec.sources:
         columns = [(name, PG_TYPES[type_]) for name, type_ in source.columns] + list(METADATA)
@@ -141,7 +153,11 @@ def ensure_landing(conn: psycopg.Connection, spec: Spec) -> None:
 
 
 def file_extracts(spec: Spec, data_dir: Path) -> tuple[list[Extract], list[str]]:
-    """One extract per source file found in ``data_dir`` (headers checked), and the sources without one."""
+    """One extract per source file found in ``data_dir`` (headers mapped), and the sources without one.
+
+    A header lacking a declared column (or, with ``extra_columns: fail``, holding an undeclared
+    one) raises before anything is loaded.
+    """
     if not data_dir.is_dir():
         raise DvkitError(f"data folder not found: {data_dir}", hint="pass the folder holding the CSV files")
     extracts: list[Extract] = []
@@ -159,9 +175,11 @@ def file_extracts(spec: Spec, data_dir: Path) -> tuple[list[Extract], list[str]]
             continue
         except (OSError, EOFError) as exc:
             raise DvkitError(f"{path.name}: cannot read the file: {exc}", hint="check the extract") from None
-        check_header(header, source.column_names, path, source.name)
+        layout = map_header(header, source.column_names, path, source.name, source.extra_columns)
         extracts.append(Extract(source, path.name, functools.partial(_file_rows, path),
-                                functools.partial(_file_records, path)))
+                                functools.partial(_file_records, path),
+                                layout=None if layout.identity else layout,
+                                note=extra_warning(path.name, source.name, layout.extra) if layout.extra else None))
     if not extracts:
         expected = ", ".join(s.file for s in spec.sources)
         raise DvkitError(f"no source files in {data_dir}", hint=f"expected files such as {expected}")
@@ -238,8 +256,11 @@ def copy_batch(conn: psycopg.Connection, extracts: list[Extract], load_ts: dt.da
                                 (fingerprint,)).fetchone()
             if seen:
                 return BatchResult(batch_id=int(seen[0]), load_ts=load_ts, duplicate_of=int(seen[0]))
+        # The next id is taken under the lock, not from a sequence: a batch that is rolled back
+        # (or killed) leaves no gap, so a re-run gives exactly the ids of an uninterrupted run.
         row = conn.execute(
-            "insert into landing.batches (load_ts, source_dir, fingerprint) values (%s, %s, %s) "
+            "insert into landing.batches (batch_id, load_ts, source_dir, fingerprint) "
+            "select coalesce(max(batch_id), 0) + 1, %s, %s, %s from landing.batches "
             "returning batch_id", (load_ts, origin, fingerprint),
         ).fetchone()
         assert row is not None
@@ -256,16 +277,19 @@ def copy_batch(conn: psycopg.Connection, extracts: list[Extract], load_ts: dt.da
             else:
                 record(conn, result.batch_id, problems)
                 result.problems.extend(problems[:SHOWN_PROBLEMS - len(result.problems)])
+            if extract.note:
+                result.notes[name] = extract.note
             conn.execute(
-                "insert into landing.batch_files (batch_id, source, file_name, row_count, rows_read, rows_quarantined) "
-                "values (%s, %s, %s, %s, %s, %s)",
+                "insert into landing.batch_files (batch_id, source, file_name, row_count, rows_read, rows_quarantined, "
+                "note) values (%s, %s, %s, %s, %s, %s, %s)",
                 (result.batch_id, name, extract.file_name, result.rows[name], result.read[name],
-                 result.quarantined[name]),
+                 result.quarantined[name], extract.note),
             )
         if total and strict:
             raise refusal(refused, total)  # the transaction rolls back: nothing of the batch is kept
         conn.execute("update landing.batches set row_count = %s where batch_id = %s",
                      (sum(result.rows.values()), result.batch_id))
+    crash_point("batch-committed")
     return result
 
 
@@ -309,7 +333,9 @@ def _copy_rows(conn: psycopg.Connection, extract: Extract, batch: BatchResult, p
         sql.Identifier(SCHEMA, source.name), sql.SQL(", ").join(map(sql.Identifier, names)))
     lines = array("l")  # the file line of each COPY row, to explain a rejected value
     fixed = (batch.batch_id, batch.load_ts, source.record_source, extract.file_name)
-    check = RowValidator(source, keys).check
+    validator = RowValidator(source, keys)
+    check = validator.check
+    layout = extract.layout
     problems: list[Problem] = []
     read = loaded = bad = 0
     if extract.problem:  # counted as one record read and set aside, so that read = loaded + quarantined
@@ -322,7 +348,13 @@ def _copy_rows(conn: psycopg.Connection, extract: Extract, batch: BatchResult, p
                 if not fields:
                     continue  # a blank line (e.g. an extra newline at the end) carries no row
                 read += 1
-                reason = check(line, fields, raw)
+                if layout is None:
+                    reason = check(line, fields, raw)
+                elif len(fields) == layout.width:
+                    fields = layout.project(fields)  # the declared columns, by header name
+                    reason = check(line, fields, raw)
+                else:
+                    reason = validator.shape(line, fields, raw, layout.width)
                 if reason is not None:
                     bad += 1
                     refused = refused or strict
@@ -334,6 +366,8 @@ def _copy_rows(conn: psycopg.Connection, extract: Extract, batch: BatchResult, p
                     copy.write_row([value if value != "" else None for value in fields] + [*fixed, line])
                     lines.append(line)
                     loaded += 1
+                    if loaded == 1:
+                        crash_point(f"copy:{source.name}")
                 if progress and read % 50_000 == 0:
                     progress(source.name, read)
     except psycopg.errors.DataError as exc:

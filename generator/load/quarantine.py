@@ -245,7 +245,7 @@ class RowValidator:
     def check(self, line: int, fields: Sequence[str], raw: str | None) -> str | None:
         """None when the row may load; otherwise why not (several reasons joined by '; ')."""
         if len(fields) != self.width:
-            return self._shape(line, fields, raw)
+            return self.shape(line, fields, raw)
         values = "\x00".join(fields)  # unambiguous once a field holding a NUL is refused
         if not values.isascii() and _SURROGATE.search(values):
             return self._characters(fields)
@@ -270,8 +270,9 @@ class RowValidator:
         first = self.seen.setdefault(values, line)
         return None if first == line else f"duplicate of line {first}"
 
-    def _shape(self, line: int, fields: Sequence[str], raw: str | None) -> str:
-        reason = f"{len(fields)} field(s), the header has {self.width}"
+    def shape(self, line: int, fields: Sequence[str], raw: str | None, width: int | None = None) -> str:
+        """Why a row of the wrong field count is refused (``width``: the file header's, if not the spec's)."""
+        reason = f"{len(fields)} field(s), the header has {width or self.width}"
         breaks = len(_LINE_BREAK.findall(strip_line_break(raw))) if raw is not None else 0
         if breaks:
             reason += f"; the record runs from line {line} to line {line + breaks} (an unclosed quote?)"

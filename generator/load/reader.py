@@ -17,7 +17,8 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
@@ -88,23 +89,72 @@ def records_with_lines(handle: TextIO, first_line: int = 2) -> Iterator[tuple[in
         yield start, row, raw
 
 
-def check_header(found: list[str], expected: tuple[str, ...], path: Path, source: str) -> None:
-    if tuple(found) == expected:
-        return
-    found = [_printable(name) for name in found]
-    missing = [c for c in expected if c not in found]
-    extra = [c for c in found if c not in expected]
-    parts = []
-    if missing:
-        parts.append(f"missing column(s) {', '.join(missing)}")
-    if extra:
-        parts.append(f"unexpected column(s) {', '.join(extra)}")
-    if not parts:
-        parts.append(f"columns in another order: {', '.join(found)}")
-    raise DvkitError(
-        f"{path.name}:1: header does not match source '{source}' of the spec: {'; '.join(parts)}",
-        hint="fix the file, or change the source's columns in vault_spec/sources.yml and run dvkit generate",
-    )
+@dataclass(frozen=True)
+class Layout:
+    """Where a source's declared columns sit in one file: columns are matched by header name.
+
+    >>> layout = Layout(width=3, positions=(2, 0), extra=("note",))
+    >>> layout.project(["1", "x", "a"])
+    ['a', '1']
+    """
+
+    width: int  # fields of each row of the file
+    positions: tuple[int, ...]  # the file position of each declared column, in the spec's order
+    extra: tuple[str, ...] = ()  # columns of the file the spec does not declare: not loaded
+
+    @property
+    def identity(self) -> bool:
+        """The file has exactly the declared columns, in the declared order."""
+        return self.positions == tuple(range(self.width))
+
+    def project(self, fields: Sequence[str]) -> list[str]:
+        """A row's declared fields, in the spec's order."""
+        return [fields[i] for i in self.positions]
+
+
+def map_header(found: list[str], expected: tuple[str, ...], path: Path, source: str,
+               extra_columns: str = "warn") -> Layout:
+    """Match a file's header to the source's declared columns by name, in any order.
+
+    A declared column the file lacks refuses the file (and so the batch). A column the spec does
+    not declare is left out of the load (``extra_columns: warn``, see :func:`extra_warning`) or
+    refuses the file (``extra_columns: fail``).
+    """
+    shown = [_printable(name) for name in found]
+    index: dict[str, int] = {}
+    twice: list[str] = []
+    for position, name in enumerate(shown):
+        if name in expected and name in index:
+            twice.append(name)
+        index.setdefault(name, position)
+    missing = [c for c in expected if c not in index]
+    extra = tuple(name for name in shown if name not in expected)
+    if missing or twice:
+        parts = []
+        if missing:
+            parts.append(f"missing column(s) {', '.join(missing)}")
+        if twice:
+            parts.append(f"column(s) {', '.join(dict.fromkeys(twice))} appear more than once")
+        if extra:
+            parts.append(f"undeclared column(s) {', '.join(extra)}")
+        raise DvkitError(
+            f"{path.name}:1: header does not match source '{source}' of the spec: {'; '.join(parts)}",
+            hint="fix the extract, or change the source's columns in vault_spec/ (and the satellites and keys "
+                 "using them) and run dvkit generate; nothing of this batch was loaded")
+    if extra and extra_columns == "fail":
+        raise DvkitError(
+            f"{path.name}:1: column(s) {', '.join(extra)} of the file are not declared by source '{source}' "
+            "of the spec (extra_columns: fail)",
+            hint=f"declare them under the columns of source '{source}' (and list them under a satellite's "
+                 "payload_added) and run dvkit generate, or set `extra_columns: warn` on the source to load "
+                 "the declared columns without them; nothing of this batch was loaded")
+    return Layout(len(found), tuple(index[c] for c in expected), extra)
+
+
+def extra_warning(file_name: str, source: str, extra: Sequence[str]) -> str:
+    """What a load says (and records with the batch) about columns it left out."""
+    return (f"{file_name}: column(s) {', '.join(extra)} not declared by source '{source}' of the spec: "
+            "not loaded")
 
 
 def _printable(text: str) -> str:

@@ -35,7 +35,8 @@ class ReplayStep:
     seconds: float
 
 
-def _extracts(spec: Spec, batch: ReplayBatch) -> list[Extract]:
+def _extracts(spec: Spec, batch: ReplayBatch, files: dict[str, Extract]) -> list[Extract]:
+    """The batch's extracts, each with the column layout and note of its snapshot file (``files``)."""
     by_file = {source.file: source for source in spec.sources}
     extracts = []
     for file_name, extract in sorted(batch.extracts.items()):
@@ -43,7 +44,9 @@ def _extracts(spec: Spec, batch: ReplayBatch) -> list[Extract]:
         if source is None:
             continue  # a file the spec does not declare is not landed
         rows = extract.rows
-        extracts.append(Extract(source, extract.file_name, lambda rows=rows: iter(rows)))
+        read = files.get(source.name)
+        extracts.append(Extract(source, extract.file_name, lambda rows=rows: iter(rows),
+                                layout=read.layout if read else None, note=read.note if read else None))
     return extracts
 
 
@@ -55,7 +58,8 @@ def load_replay(db: Database, spec: Spec, data_dir: Path, period: str, start: dt
     One connection for the whole replay, one transaction per batch: a replay stopped half way
     keeps the batches it completed, and running it again loads only the rest.
     """
-    file_extracts(spec, data_dir)  # refuse the whole replay up front if a header differs from the spec
+    # Refuse the whole replay up front if a header lacks a column of the spec; map the rest by name.
+    files = {extract.source.name: extract for extract in file_extracts(spec, data_dir)[0]}
     steps = []
     origin = f"{data_dir.name} (replay by {period})"
     with db.connect() as conn:
@@ -63,7 +67,7 @@ def load_replay(db: Database, spec: Spec, data_dir: Path, period: str, start: dt
         conn.commit()
         for batch in plan_replay(data_dir, period, start, end, full=full):
             started = time.monotonic()
-            extracts = _extracts(spec, batch)
+            extracts = _extracts(spec, batch, files)
             result = copy_batch(conn, extracts, batch.period_end, origin,
                                 batch_fingerprint(batch.period_end, extracts), spec=spec)
             step = ReplayStep(batch.period_end, result, time.monotonic() - started)

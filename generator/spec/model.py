@@ -36,6 +36,7 @@ class Source:
     lookups: tuple[Lookup, ...] = ()
     personal_columns: tuple[str, ...] = ()
     retention: str | None = None  # ISO 8601 duration, e.g. "P5Y"
+    extra_columns: str = "warn"  # a file column the spec does not declare: "warn" (ignored) or "fail"
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -112,10 +113,16 @@ class Satellite:
     description: str = ""
     effective_from: str | None = None
     personal_data: bool = False  # every payload column is personal data (marked in the source)
+    payload_added: tuple[str, ...] = ()  # columns added after the satellite went live (append-only)
 
     @property
     def hashdiff(self) -> str:
         return f"{self.name}_hashdiff"
+
+    @property
+    def stored_payload(self) -> tuple[str, ...]:
+        """Every payload column the satellite stores: ``payload``, then ``payload_added``."""
+        return self.payload + self.payload_added
 
     @property
     def model(self) -> str:
@@ -133,10 +140,16 @@ class MultiActiveSatellite:
     payload: tuple[str, ...]
     origin: Origin
     description: str = ""
+    payload_added: tuple[str, ...] = ()  # columns added after the satellite went live (append-only)
 
     @property
     def hashdiff(self) -> str:
         return f"{self.name}_hashdiff"
+
+    @property
+    def stored_payload(self) -> tuple[str, ...]:
+        """Every payload column the satellite stores: ``payload``, then ``payload_added``."""
+        return self.payload + self.payload_added
 
     @property
     def model(self) -> str:
@@ -243,6 +256,7 @@ class Settings:
 
     ghost_records: bool = False
     hash: str = "MD5"
+    extra_columns: str = "warn"  # the default of every source's ``extra_columns``
     origin: Origin | None = None
 
 

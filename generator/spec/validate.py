@@ -391,6 +391,7 @@ class _Checker:
                 personal_columns=personal_columns,
                 retention=str(personal["retention"]) if isinstance(personal, LineDict) and "retention" in personal
                 else None,
+                extra_columns=str(entry.get("extra_columns") or self._settings_value("extra_columns", "warn")),
             )
         # Lookups need every source declared first.
         for path, entry in raw:
@@ -635,6 +636,7 @@ class _Checker:
             ok = key_columns is not None
             ok &= self._columns(path, entry, "payload", source, "payload", key_columns or (),
                                 f"a key of '{parent_name}'")
+            ok &= self._payload_added(path, entry, source, key_columns or (), f"a key of '{parent_name}'")
             effective_from = entry.get("effective_from")
             if isinstance(effective_from, str):
                 ok &= self._column_ok(path, entry.line_of("effective_from"), effective_from, source, "effective_from")
@@ -651,13 +653,32 @@ class _Checker:
                     str(entry.get("description", "")).strip(),
                     effective_from if isinstance(effective_from, str) else None,
                     personal_data=bool(set(payload) & set(source.personal_columns)),
+                    payload_added=_names(entry.get("payload_added")),
                 )
         return result
+
+    def _payload_added(self, path: str, entry: LineDict, source: Source, keys: tuple[str, ...],
+                       keys_why: str) -> bool:
+        """Columns added to a live satellite: of the source, listed once, not keys, not in ``payload``."""
+        if "payload_added" not in entry:
+            return True
+        ok = self._columns(path, entry, "payload_added", source, "added payload", keys, keys_why)
+        value = entry.get("payload_added")
+        payload = set(_names(entry.get("payload")))
+        for index, column in enumerate(_names(value)):
+            if column in payload:
+                line = value.line_of(index) if isinstance(value, LineList) else entry.line_of("payload_added")
+                self.add(path, line, f"added payload column '{column}' is also in the payload of "
+                         f"'{entry['name']}'",
+                         "keep it in one list: payload_added for a column added after the satellite went live "
+                         "(existing rows keep their hashdiff), payload otherwise")
+                ok = False
+        return ok
 
     def _personal_apart(self, path: str, entry: LineDict, source: Source, keys: tuple[str, ...]) -> bool:
         """Personal data lives only in satellites of its own, never in a key."""
         personal = set(source.personal_columns)
-        payload = _names(entry.get("payload"))
+        payload = _names(entry.get("payload")) + _names(entry.get("payload_added"))
         ok = True
         for column in keys:
             if column in personal:
@@ -688,11 +709,13 @@ class _Checker:
                                 f"a key of '{parent_name}'")
             ok &= self._columns(path, entry, "payload", source, "payload", (*(key_columns or ()), *child_key),
                                 f"a key of '{parent_name}' or the child key")
+            ok &= self._payload_added(path, entry, source, (*(key_columns or ()), *child_key),
+                                      f"a key of '{parent_name}' or the child key")
             ok &= self._personal_apart(path, entry, source, (*(key_columns or ()), *child_key))
             if ok:
                 result[entry["name"]] = MultiActiveSatellite(
                     entry["name"], parent_name, source.name, child_key, payload, Origin(path, entry.line),
-                    str(entry.get("description", "")).strip())
+                    str(entry.get("description", "")).strip(), payload_added=_names(entry.get("payload_added")))
         return result
 
     def _effectivity(self, sources: dict[str, Source], links: dict[str, Link]) -> dict[str, EffectivitySatellite]:
@@ -861,7 +884,16 @@ class _Checker:
             return Settings()
         path, settings, line = found[0]
         return Settings(ghost_records=bool(settings.get("ghost_records", False)),
-                        hash=str(settings.get("hash", "MD5")), origin=Origin(path, line))
+                        hash=str(settings.get("hash", "MD5")),
+                        extra_columns=str(settings.get("extra_columns", "warn")), origin=Origin(path, line))
+
+    def _settings_value(self, key: str, default: str) -> str:
+        """A value of the (first) settings section, read before the settings are checked."""
+        for _, doc in self.docs:
+            if isinstance(doc, LineDict) and isinstance(doc.get("settings"), LineDict):
+                value = doc["settings"].get(key)
+                return str(value) if value is not None else default
+        return default
 
     def _feeds(self, path: str, line: int, hub: Hub, source: Source, user: str) -> bool:
         """A source that carries a hub's key for a link or satellite must also feed the hub."""
