@@ -126,12 +126,19 @@ def validate(ctx: click.Context, spec_dir: Path | None) -> None:
 @click.pass_context
 @friendly
 def generate(ctx: click.Context, check: bool) -> None:
-    """Render the dbt models of the vault from the spec."""
+    """Render the dbt models of the vault from the spec.
+
+    Warns about spec changes that alter a hash key or a hashdiff (compared with the definitions the
+    last generation wrote), before anything is loaded with them.
+    """
+    from generator.render.drift import changes, definitions, read_definitions
     from generator.render.plan import hand_written, plan
     from generator.render.writer import write
 
     project = _resolve_project(ctx)
     spec = _spec(project)
+    for change in changes(read_definitions(project), definitions(spec)):
+        err.print(f"warning: {change}", markup=False)
     report = write(plan(spec), project, check=check)
     for line in report.lines(check):
         out.print(line, markup=False)
