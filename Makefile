@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test validate generate check bench-replay db-stop clean
+.PHONY: install demo test validate generate check bench bench-replay db-stop clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,12 @@ generate: $(STAMP)
 check: $(STAMP)
 	$(BIN)/dvkit validate
 	$(BIN)/dvkit generate --check
+
+# The raw vault build against its hand-written lower bound, per scale factor (bench/results.json).
+# Quick run: make bench BENCH_SCALES="0.1"
+BENCH_SCALES ?= 0.1 1 5
+bench: $(STAMP)
+	$(BIN)/python -m bench.vault $(BENCH_SCALES)
 
 bench-replay: $(STAMP)
 	$(BIN)/python -m bench.replay --period month --compare-per-batch
