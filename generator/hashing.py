@@ -9,6 +9,15 @@ and lets tests check the standard without a database.
 True
 >>> pre_image(["b", None], hashdiff=False)
 'B||^^'
+
+A satellite's ``payload_added`` columns (added after it went live) follow the sorted payload in the
+order they were listed, without their trailing NULL markers, so a row that has none of them keeps
+AutomateDV's hashdiff:
+
+>>> pre_image(["x", None], hashdiff=True, names=["b", "a"], added=[None, None])
+'^^||X'
+>>> pre_image(["x", None], hashdiff=True, names=["b", "a"], added=[None, "5", None])
+'^^||X||^^||5'
 """
 
 from __future__ import annotations
@@ -39,11 +48,17 @@ def as_text(value: object) -> str | None:
     return text or None
 
 
-def pre_image(values: Sequence[object], hashdiff: bool = False, names: Sequence[str] | None = None) -> str | None:
+def pre_image(values: Sequence[object], hashdiff: bool = False, names: Sequence[str] | None = None,
+              added: Sequence[object] = ()) -> str | None:
     """The exact string that is hashed (None when a key is all NULL).
 
-    A hashdiff sorts its columns by name (case-insensitive) and is never NULL.
+    A hashdiff sorts its columns by name (case-insensitive) and is never NULL. ``added``: the
+    values of a hashdiff's added columns, in their listed order (see :func:`added_suffix`).
     """
+    if added:
+        base = pre_image(values, hashdiff=True, names=names)
+        assert base is not None
+        return base + added_suffix(added)
     items = list(values)
     if hashdiff and names is not None:
         items = [v for _, v in sorted(zip(names, items, strict=True), key=lambda pair: pair[0].lower())]
@@ -55,6 +70,21 @@ def pre_image(values: Sequence[object], hashdiff: bool = False, names: Sequence[
     if not hashdiff and joined == SEPARATOR.join([NULL_MARK] * len(texts)):
         return None
     return joined
+
+
+def added_suffix(added: Sequence[object]) -> str:
+    """What added columns append to a hashdiff's pre-image: ``||value`` each, in listed order, up to
+    the last one that is not NULL; nothing when all are NULL (the row then keeps its hashdiff).
+
+    >>> added_suffix([" a ", None, "c", None, ""])
+    '||A||^^||C'
+    >>> added_suffix([None, ""])
+    ''
+    """
+    texts = [as_text(v) for v in added]
+    while texts and texts[-1] is None:
+        texts.pop()
+    return "".join(SEPARATOR + (NULL_MARK if t is None else t) for t in texts)
 
 
 def _digest(text: str | None, algorithm: str) -> bytes | None:
@@ -69,8 +99,10 @@ def hash_key(values: Sequence[object], algorithm: str = "MD5") -> bytes | None:
     return _digest(pre_image(values), algorithm)
 
 
-def hashdiff(values: Sequence[object], names: Sequence[str], algorithm: str = "MD5") -> bytes:
-    """The stored hashdiff of a payload, its columns named so they can be sorted."""
-    digest = _digest(pre_image(values, hashdiff=True, names=names), algorithm)
+def hashdiff(values: Sequence[object], names: Sequence[str], algorithm: str = "MD5",
+             added: Sequence[object] = ()) -> bytes:
+    """The stored hashdiff of a payload, its columns named so they can be sorted; ``added``: the
+    values of the satellite's ``payload_added`` columns, in their listed order."""
+    digest = _digest(pre_image(values, hashdiff=True, names=names, added=added), algorithm)
     assert digest is not None
     return digest

@@ -74,3 +74,26 @@ def test_load_of_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
                                 env={"DVKIT_DATABASE_URL": "postgresql://u@127.0.0.1:1/x"})
     assert result.exit_code == 1
     assert "data folder not found" in result.output
+
+
+def test_generate_warns_about_changed_hashdiffs_in_both_modes(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    runner = CliRunner()
+    first = runner.invoke(main, ["--project", str(project), "generate"])
+    assert first.exit_code == 0 and "warning:" not in first.output
+    sats = project / "vault_spec" / "satellites.yml"
+    sats.write_text(sats.read_text().replace("      - product_photos_qty\n", "", 1))
+    warning = ("warning: satellite 'product_details': hashdiff columns change (-product_photos_qty): every key "
+               "gets a new version at the next load")
+    check = runner.invoke(main, ["--project", str(project), "generate", "--check"])
+    assert check.exit_code == 1 and warning in check.output
+    assert "stale: dbt_vault/hash_definitions.yml" in check.output
+    again = runner.invoke(main, ["--project", str(project), "generate"])
+    assert again.exit_code == 0 and warning in again.output
+    # Said once: the definitions now follow the spec.
+    assert "warning:" not in runner.invoke(main, ["--project", str(project), "generate"]).output
+    sats.write_text(sats.read_text().replace("      - product_description_lenght\n",
+                                             "      - product_description_lenght\n      - product_photos_qty\n", 1))
+    back = runner.invoke(main, ["--project", str(project), "generate"])
+    assert ("warning: satellite 'product_details': hashdiff columns change (+product_photos_qty): every key gets "
+            "a new version at the next load (hint: list new columns under payload_added") in back.output

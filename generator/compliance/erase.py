@@ -233,8 +233,9 @@ def _erase_satellite(conn: psycopg.Connection, spec: Spec, sat: Satellite, pk: s
     empty = hashdiff([None] * len(sat.payload), sat.payload, spec.settings.hash)
     query = sql.SQL("update {table} set {sets} where {pk} = %s and ({pending})").format(
         table=sql.Identifier(VAULT_SCHEMA, sat.model),
-        sets=sql.SQL(", ").join([*_clear(sat.payload), sql.SQL("{} = %s").format(sql.Identifier(sat.hashdiff))]),
-        pk=sql.Identifier(pk), pending=_any_set(sat.payload, sat.hashdiff))
+        sets=sql.SQL(", ").join([*_clear(sat.stored_payload),
+                                 sql.SQL("{} = %s").format(sql.Identifier(sat.hashdiff))]),
+        pk=sql.Identifier(pk), pending=_any_set(sat.stored_payload, sat.hashdiff))
     return conn.execute(query, (empty, hub_key, empty)).rowcount
 
 
@@ -247,8 +248,9 @@ def _erase_multi_active(conn: psycopg.Connection, spec: Spec, ma: MultiActiveSat
         children, table, sql.Identifier(pk)), (hub_key,)).fetchall()
     update = sql.SQL("update {table} set {sets} where ctid = cast(%s as tid) and ({pending})").format(
         table=table,
-        sets=sql.SQL(", ").join([*_clear(ma.payload), sql.SQL("{} = %s").format(sql.Identifier(ma.hashdiff))]),
-        pending=_any_set(ma.payload, ma.hashdiff))
+        sets=sql.SQL(", ").join([*_clear(ma.stored_payload),
+                                 sql.SQL("{} = %s").format(sql.Identifier(ma.hashdiff))]),
+        pending=_any_set(ma.stored_payload, ma.hashdiff))
     changed = 0
     names = (*ma.child_key, *ma.payload)
     for ctid, *child in rows:

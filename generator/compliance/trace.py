@@ -434,21 +434,21 @@ class _Tracer:
         parent_entity = self._parent_entity(sat.parent)
         pk = parent_entity.key
         by_key = {p.hash_key: p for p in parents}
-        columns = [pk, sat.hashdiff, *sat.payload, "effective_from", "load_datetime", "record_source"]
+        columns = [pk, sat.hashdiff, *sat.stored_payload, "effective_from", "load_datetime", "record_source"]
         rows = self._select(sat.model, columns, pk, sorted(by_key),
                             [pk, "load_datetime", "effective_from", sat.hashdiff])
         key_columns = self._key_columns(parent_entity, sat.source)
-        personal = self._personal(sat.source, sat.payload, sat.personal_data)
+        personal = self._personal(sat.source, sat.stored_payload, sat.personal_data)
         events: list[Event] = []
         previous: dict[bytes, tuple[dict[str, Any], set[str]]] = {}
         for row in rows:
-            values = {c: row[c] for c in sat.payload}
+            values = {c: row[c] for c in sat.stored_payload}
             erased = self._erased(sat.model, values, personal)
             candidates = [r for r in self._landing(sat.source)
                           if r.load_ts == row["load_datetime"] and self._hash(r, key_columns) == row[pk]]
             exact = [r for r in candidates
-                     if hashdiff([r.values.get(c) for c in sat.payload], sat.payload, self.algorithm)
-                     == row[sat.hashdiff]]
+                     if hashdiff([r.values.get(c) for c in sat.payload], sat.payload, self.algorithm,
+                                 added=[r.values.get(c) for c in sat.payload_added]) == row[sat.hashdiff]]
             chosen = exact or candidates
             prior = previous.get(row[pk])
             diff = _diff(prior[0] if prior else None, values, erased, prior[1] if prior else set())
@@ -457,7 +457,7 @@ class _Tracer:
                 parent=by_key[row[pk]], record_source=row["record_source"], effective_from=row["effective_from"],
                 values=values, diff=diff, provenance=_sorted_lines(r.line() for r in chosen),
                 match=MATCH_HASHDIFF if exact else MATCH_KEY if candidates else MATCH_NONE,
-                erased_fields=tuple(c for c in sat.payload if c in erased), summary=_diff_summary(diff, prior is None)))
+                erased_fields=tuple(c for c in sat.stored_payload if c in erased), summary=_diff_summary(diff, prior is None)))
             previous[row[pk]] = (values, erased)
         return events
 
@@ -465,11 +465,12 @@ class _Tracer:
         parent_entity = self._parent_entity(sat.parent)
         pk = parent_entity.key
         by_key = {p.hash_key: p for p in parents}
-        columns = [pk, *sat.child_key, sat.hashdiff, *sat.payload, "effective_from", "load_datetime", "record_source"]
+        columns = [pk, *sat.child_key, sat.hashdiff, *sat.stored_payload, "effective_from", "load_datetime",
+                   "record_source"]
         rows = self._select(sat.model, columns, pk, sorted(by_key), [pk, "load_datetime", *sat.child_key])
         key_columns = self._key_columns(parent_entity, sat.source)
         hashed = sat.child_key + sat.payload
-        personal = self._personal(sat.source, sat.payload, False)
+        personal = self._personal(sat.source, sat.stored_payload, False)
         versions: dict[tuple[bytes, dt.datetime], list[dict[str, Any]]] = defaultdict(list)
         for row in rows:
             versions[(row[pk], row["load_datetime"])].append(row)
@@ -481,7 +482,7 @@ class _Tracer:
             erased: set[str] = set()
             for row in version:
                 label = ",".join(f"{c}={_text(row[c])}" for c in sat.child_key)
-                row_values = {c: row[c] for c in sat.payload}
+                row_values = {c: row[c] for c in sat.stored_payload}
                 row_erased = self._erased(sat.model, row_values, personal)
                 for column, value in row_values.items():
                     values[f"{column}[{label}]"] = value
@@ -491,7 +492,8 @@ class _Tracer:
                           if r.load_ts == loaded and self._hash(r, key_columns) == parent_hk]
             wanted = {row[sat.hashdiff] for row in version}
             exact = [r for r in candidates
-                     if hashdiff([r.values.get(c) for c in hashed], hashed, self.algorithm) in wanted]
+                     if hashdiff([r.values.get(c) for c in hashed], hashed, self.algorithm,
+                                 added=[r.values.get(c) for c in sat.payload_added]) in wanted]
             chosen = exact or candidates
             prior = previous.get(parent_hk)
             diff = _diff(prior[0] if prior else None, values, erased, prior[1] if prior else set())

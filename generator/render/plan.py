@@ -20,6 +20,7 @@ from typing import Any
 import jinja2
 import yaml
 
+from generator.render import drift
 from generator.spec.model import (
     Bridge,
     Hub,
@@ -51,6 +52,19 @@ class Hashed:
     name: str
     columns: tuple[str, ...]
     is_hashdiff: bool = False
+
+
+@dataclass(frozen=True)
+class AddedHashdiff:
+    """A hashdiff over a payload that gained columns after the satellite went live.
+
+    Computed by the project's macro ``dvkit_hashdiff`` (dbt_vault/macros/) as a derived column:
+    AutomateDV's hashdiff of ``payload``, extended by the non-trailing-NULL ``added`` columns.
+    """
+
+    name: str
+    payload: tuple[str, ...]
+    added: tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -100,7 +114,7 @@ def plan(spec: Spec) -> list[GeneratedFile]:
     raw_vault_models = _raw_vault_models(spec)
     raw_vault_yaml = _raw_vault_yaml(spec, raw_vault_models)
     files = [_project_file(spec), _landing_sources(spec), _staging_yaml(spec, staged), raw_vault_yaml,
-             _raw_vault_sources(raw_vault_models, raw_vault_yaml)]
+             _raw_vault_sources(raw_vault_models, raw_vault_yaml), _hash_definitions(spec)]
     for source in staged:
         files.append(GeneratedFile(f"{STAGING}/pending_{source.name}.sql", _render("pending.sql.j2", source=source),
                                    source.origin.path, f"source {source.name}"))
@@ -261,6 +275,12 @@ def _source_relationship(model: str, field: str) -> dict[str, Any]:
     return {"relationships": {"arguments": {"to": f"source('raw_vault', '{model}')", "field": field}}}
 
 
+def _hash_definitions(spec: Spec) -> GeneratedFile:
+    """What every hash is computed from: the next generation warns when the spec changes it."""
+    origins = _origins((*spec.hubs, *spec.links, *spec.satellites, *spec.multi_active_satellites))
+    return GeneratedFile(drift.DEFINITIONS_FILE, drift.definitions_text(spec), origins, "hash definitions")
+
+
 def _project_file(spec: Spec) -> GeneratedFile:
     origin = spec.settings.origin.path if spec.settings.origin else "the spec's defaults"
     return GeneratedFile(PROJECT_FILE, _render("dbt_project.yml.j2", settings=spec.settings), origin,
@@ -294,8 +314,7 @@ def _hubs_needed(spec: Spec, source: Source) -> list[Hub]:
 
 def link_key_columns(spec: Spec, link: Link, source: str) -> tuple[str, ...]:
     """Source columns hashed into the link key: each hub's key in order, then the child key."""
-    columns = tuple(c for name in link.hubs for c in spec.hub(name).columns_in(source))
-    return columns + link.dependent_child_key
+    return spec.link_key_columns(link, source)
 
 
 def _stage(spec: Spec, source: Source) -> GeneratedFile:
@@ -305,6 +324,7 @@ def _stage(spec: Spec, source: Source) -> GeneratedFile:
         ("effective_from", "_load_ts"),
     ]
     hashed: list[Hashed] = []
+    added: list[AddedHashdiff] = []  # hashdiffs of satellites with payload_added: derived by dvkit's macro
     for hub in _hubs_needed(spec, source):
         columns = hub.columns_in(source.name)
         if columns != hub.business_key:
@@ -322,16 +342,22 @@ def _stage(spec: Spec, source: Source) -> GeneratedFile:
             derived.append((effective_from_column(sat), sat.effective_from))
         if sat.name in tracked:
             derived.append((f"{sat.name}_satellite_name", f"'!{sat.model}'"))
-        hashed.append(Hashed(sat.hashdiff, sat.payload, is_hashdiff=True))
+        if sat.payload_added:
+            added.append(AddedHashdiff(sat.hashdiff, sat.payload, sat.payload_added))
+        else:
+            hashed.append(Hashed(sat.hashdiff, sat.payload, is_hashdiff=True))
     for ma_sat in spec.multi_active_satellites:
         if ma_sat.source == source.name:
             # The child key is part of each row's hashdiff: a renumbered payment is a change.
-            hashed.append(Hashed(ma_sat.hashdiff, ma_sat.child_key + ma_sat.payload, is_hashdiff=True))
+            if ma_sat.payload_added:
+                added.append(AddedHashdiff(ma_sat.hashdiff, ma_sat.child_key + ma_sat.payload, ma_sat.payload_added))
+            else:
+                hashed.append(Hashed(ma_sat.hashdiff, ma_sat.child_key + ma_sat.payload, is_hashdiff=True))
     if any(eff.source == source.name for eff in spec.effectivity_satellites):
         # A relationship starts when it is first loaded and stays open until another replaces it.
         derived += [("start_date", "_load_ts"), ("end_date", "'!9999-12-31 00:00:00'")]
     return GeneratedFile(f"{STAGING}/stg_{source.name}.sql",
-                         _render("stage.sql.j2", source=source, derived=derived, hashed=hashed),
+                         _render("stage.sql.j2", source=source, derived=derived, hashed=hashed, added=added),
                          source.origin.path, f"source {source.name}")
 
 
@@ -429,7 +455,7 @@ def _raw_vault_models(spec: Spec) -> list[dict[str, Any]]:
             {"name": sat.hashdiff, "description": "Hash of the payload, sorted by column name.",
              "data_tests": ["not_null"]},
         ]
-        columns += [{"name": c} for c in sat.payload]
+        columns += [{"name": c} for c in sat.stored_payload]
         columns.append({"name": "effective_from",
                         "description": f"Business effective time ({sat.effective_from or 'the load time'})."})
         columns += _audit_columns()
@@ -442,7 +468,7 @@ def _raw_vault_models(spec: Spec) -> list[dict[str, Any]]:
         columns = [_parent_key(parent)]
         columns += [{"name": c, "description": "Child key: tells the active rows of one key apart.",
                      "data_tests": [{"not_null": {"config": {"where": NOT_GHOST}}}]} for c in ma_sat.child_key]
-        columns += [{"name": c} for c in ma_sat.payload]
+        columns += [{"name": c} for c in ma_sat.stored_payload]
         columns += [{"name": ma_sat.hashdiff, "description": "Hash of the child key and payload of the row.",
                      "data_tests": ["not_null"]},
                     {"name": "effective_from", "description": "Business effective time (the load time)."}]

@@ -289,6 +289,11 @@ class Spec:
     def satellite(self, name: str) -> Satellite:
         return next(s for s in self.satellites if s.name == name)
 
+    def link_key_columns(self, link: Link, source: str) -> tuple[str, ...]:
+        """Source columns hashed into a link's key: each hub's key in order, then the child key."""
+        columns = tuple(c for name in link.hubs for c in self.hub(name).columns_in(source))
+        return columns + link.dependent_child_key
+
     def parent_of(self, sat: Satellite | MultiActiveSatellite | TrackingSatellite | PointInTime
                   | ComputedSatellite) -> Hub | Link:
         for entity in (*self.hubs, *self.links):

@@ -1,0 +1,150 @@
+"""Which spec changes alter hash keys or hashdiffs, said by ``dvkit generate`` before anything is loaded.
+
+The generator writes what every hash is computed from into ``dbt_vault/hash_definitions.yml``
+(generated and committed like the models): the hash algorithm, each hub's business key and the
+columns each source feeds it from, each link key's columns per source, and each satellite's
+hashdiff columns (the payload sorted as AutomateDV sorts it, then ``payload_added`` in order).
+The next generation compares that file with the spec and warns, one line per changed definition:
+
+- a hub's or link's key computed from other columns: existing rows will not match new ones (the
+  same business key gets a second hub row, relationships split);
+- a satellite's hashdiff over other columns: every key gets a new version at the next load,
+  although nothing changed in the data. Appending to ``payload_added`` is the one change that keeps
+  existing hashdiffs (rows without the new columns hash as before), so it gives no warning.
+
+>>> old = {"hash": "MD5", "satellites": {"s": {"hashdiff": ["a"], "added": []}}}
+>>> new = {"hash": "MD5", "satellites": {"s": {"hashdiff": ["a", "b"], "added": []}}}
+>>> changes(old, new)[0].message
+"satellite 's': hashdiff columns change (+b): every key gets a new version at the next load"
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.spec.model import Spec
+
+DEFINITIONS_FILE = "dbt_vault/hash_definitions.yml"
+NOT_MATCHING = "existing rows will not match new ones"
+NEW_VERSIONS = "every key gets a new version at the next load"
+KINDS = (("satellites", "satellite"), ("multi_active_satellites", "multi-active satellite"))
+
+
+@dataclass(frozen=True)
+class Change:
+    """One definition that changes, for a warning."""
+
+    message: str
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.message} (hint: {self.hint})" if self.hint else self.message
+
+
+def definitions(spec: Spec) -> dict[str, Any]:
+    """What each hash key and hashdiff of the vault is computed from, in a stable order."""
+    hubs = {hub.name: {"business_key": list(hub.business_key),
+                       "sources": {feed.source: list(feed.columns) for feed in sorted(hub.feeds, key=lambda f: f.source)}}
+            for hub in sorted(spec.hubs, key=lambda h: h.name)}
+    links = {link.name: {"sources": {source: list(spec.link_key_columns(link, source))
+                                     for source in sorted(link.sources)}}
+             for link in sorted(spec.links, key=lambda k: k.name)}
+    satellites = {sat.name: {"hashdiff": sorted(sat.payload, key=str.lower), "added": list(sat.payload_added)}
+                  for sat in sorted(spec.satellites, key=lambda s: s.name)}
+    multi_active = {sat.name: {"hashdiff": sorted(sat.child_key + sat.payload, key=str.lower),
+                               "added": list(sat.payload_added)}
+                    for sat in sorted(spec.multi_active_satellites, key=lambda s: s.name)}
+    return {"hash": spec.settings.hash, "hubs": hubs, "links": links, "satellites": satellites,
+            "multi_active_satellites": multi_active}
+
+
+def definitions_text(spec: Spec) -> str:
+    """The body of ``hash_definitions.yml`` (the renderer adds the generated-file header)."""
+    return ("# What each hash key and hashdiff is computed from. `dvkit generate` compares it with the spec\n"
+            "# and warns about changes that make existing rows stop matching new ones.\n"
+            + yaml.safe_dump(definitions(spec), sort_keys=False, default_flow_style=None, width=120))
+
+
+def read_definitions(root: Path) -> dict[str, Any] | None:
+    """The definitions of the last generation, or None (first generation, or an unreadable file)."""
+    path = root / DEFINITIONS_FILE
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    return document if isinstance(document, dict) else None
+
+
+def changes(old: dict[str, Any] | None, new: dict[str, Any]) -> list[Change]:
+    """Every definition of ``old`` that ``new`` computes differently (entities added or removed: none)."""
+    if not old:
+        return []
+    found: list[Change] = []
+    if old.get("hash") != new["hash"]:
+        found.append(Change(f"hash algorithm changes ({old.get('hash')} -> {new['hash']}): every hash key and "
+                            f"hashdiff changes; {NOT_MATCHING}",
+                            f"keep hash: {old.get('hash')}, or build a new vault from the landed batches"))
+    for name, hub in new["hubs"].items():
+        before = _mapping(old, "hubs", name)
+        if before is None:
+            continue
+        if before.get("business_key") != hub["business_key"]:
+            found.append(Change(f"hash key of hub '{name}' changes (business key {_cols(before.get('business_key'))} "
+                                f"-> {_cols(hub['business_key'])}): {NOT_MATCHING}"))
+            continue
+        for source, columns in hub["sources"].items():
+            was = (before.get("sources") or {}).get(source)
+            if was is not None and was != columns:
+                found.append(Change(f"hash key of hub '{name}' from source '{source}' changes ({_cols(was)} -> "
+                                    f"{_cols(columns)}): {NOT_MATCHING}"))
+    for name, link in new["links"].items():
+        before = _mapping(old, "links", name)
+        if before is None:
+            continue
+        for source, columns in link["sources"].items():
+            was = (before.get("sources") or {}).get(source)
+            if was is not None and was != columns:
+                found.append(Change(f"hash key of link '{name}' changes ({_cols(was)} -> {_cols(columns)}): "
+                                    f"{NOT_MATCHING}"))
+                break  # one warning per link: every source computes the same key
+    for section, kind in KINDS:
+        for name, sat in new[section].items():
+            before = _mapping(old, section, name)
+            if before is not None:
+                change = _hashdiff_change(kind, name, before, sat)
+                if change:
+                    found.append(change)
+    return found
+
+
+def _hashdiff_change(kind: str, name: str, before: dict[str, Any], after: dict[str, Any]) -> Change | None:
+    old_payload, old_added = list(before.get("hashdiff") or []), list(before.get("added") or [])
+    new_payload, new_added = after["hashdiff"], after["added"]
+    if old_payload == new_payload and new_added[:len(old_added)] == old_added:
+        return None  # unchanged, or columns appended to payload_added: existing hashdiffs stay
+    old_all, new_all = old_payload + old_added, new_payload + new_added
+    plus = [c for c in new_all if c not in old_all]
+    minus = [c for c in old_all if c not in new_all]
+    what = ", ".join([*(f"+{c}" for c in plus), *(f"-{c}" for c in minus)]) or "payload_added reordered"
+    if any(c in new_payload for c in plus):
+        hint = "list new columns under payload_added instead of payload: rows without them keep their hashdiff"
+    elif any(c in new_payload for c in old_added):
+        hint = "keep columns added after the satellite went live under payload_added"
+    elif not plus and not minus:
+        hint = "payload_added is append-only: keep its order and add new columns at the end"
+    else:
+        hint = None
+    return Change(f"{kind} '{name}': hashdiff columns change ({what}): {NEW_VERSIONS}", hint)
+
+
+def _mapping(document: dict[str, Any], section: str, name: str) -> dict[str, Any] | None:
+    value = (document.get(section) or {}).get(name)
+    return value if isinstance(value, dict) else None
+
+
+def _cols(columns: Any) -> str:
+    return ", ".join(map(str, columns)) if isinstance(columns, list) else str(columns)
