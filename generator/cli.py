@@ -368,19 +368,48 @@ def _replay(spec: Any, data_dir: Path, period: str, start: dt.date | None, end: 
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option("--gzip", "use_gzip", is_flag=True, help="Write .csv.gz files.")
+@click.option("--batches", type=int, default=0, show_default=True,
+              help="Change batches after the snapshot: OUT/batch_000 holds the snapshot, OUT/batch_001 ... "
+                   "the changed customers, products and sellers rows (0: the files directly in OUT).")
+@click.option("--change-rate", "change_rate", type=float, default=None,
+              help="With --batches: the fraction of the customers, products and sellers rows each batch "
+                   "changes (default 0.01; at least one row per file).")
 @friendly
-def synth(scale: float, out_dir: Path, seed: int, use_gzip: bool) -> None:
+def synth(scale: float, out_dir: Path, seed: int, use_gzip: bool, batches: int, change_rate: float | None) -> None:
     """Write synthetic Olist files (Kaggle's format) for machines without the real data."""
-    from generator.synth import generate as synth_generate
+    import math
 
-    if scale <= 0:
-        raise DvkitError(f"--scale must be positive, got {scale}")
+    from generator.synth import generate as synth_generate
+    from generator.synth import generate_batches
+    from generator.synth.batches import MAX_BATCHES
+
+    if not (scale > 0 and math.isfinite(scale)):
+        raise DvkitError(f"--scale must be a positive number, got {scale}", hint="1 is the size of the real data")
+    if not 0 <= batches <= MAX_BATCHES:
+        raise DvkitError(f"--batches must be from 0 to {MAX_BATCHES}, got {batches}")
+    if change_rate is not None and batches == 0:
+        raise DvkitError("--change-rate goes with --batches", hint="add --batches N (N change batches)")
+    rate = 0.01 if change_rate is None else change_rate
+    if not 0 < rate <= 1:
+        raise DvkitError(f"--change-rate must be above 0 and at most 1, got {rate}",
+                         hint="0.01 changes 1% of the rows in each batch")
     started = time.monotonic()
+
+    def progress(name: str, rows: int) -> None:
+        err.print(f"  wrote {name}: {rows:,} rows ({time.monotonic() - started:.1f}s)", markup=False)
+
     out_dir.mkdir(parents=True, exist_ok=True)
-    counts = synth_generate(scale, out_dir, seed=seed, gzip=use_gzip, progress=_progress("wrote"))
-    for name, rows in sorted(counts.items()):
-        out.print(f"{name}: {rows:,} rows", markup=False)
-    out.print(f"synthetic Olist (scale {scale}, seed {seed}) in {out_dir} ({time.monotonic() - started:.1f}s)")
+    if batches == 0:
+        counts = synth_generate(scale, out_dir, seed=seed, gzip=use_gzip, progress=progress)
+        for name, rows in sorted(counts.items()):
+            out.print(f"{name}: {rows:,} rows", markup=False)
+    else:
+        for batch in generate_batches(scale, out_dir, seed=seed, batches=batches, change_rate=rate,
+                                      gzip=use_gzip, progress=progress):
+            files = ", ".join(f"{name} {rows:,}" for name, rows in sorted(batch.files.items()))
+            out.print(f"{batch.dir} ({batch.kind}): {files or 'no changes'}", markup=False)
+    described = f"scale {scale}, seed {seed}" + (f", {batches} change batch(es) at rate {rate}" if batches else "")
+    out.print(f"synthetic Olist ({described}) in {out_dir} ({time.monotonic() - started:.1f}s)", markup=False)
 
 
 # -- build ------------------------------------------------------------------------------------------

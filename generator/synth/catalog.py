@@ -176,9 +176,14 @@ class Catalog:
 
     def customer_unique_id(self, c: int) -> str:
         """customer_unique_id of unique customer ``c``."""
-        return hashed_id(f"{self.seed}:customer:{c}")
+        return unique_customer_id(self.seed, c)
 
     def customer_prefix(self, c: int) -> int:
         """Zip prefix of unique customer ``c`` (the same for all its orders)."""
         u = unit_floats(f"{self.seed}:customer:{c}", 2)
         return self.geo.customer_prefix(u[0], u[1])
+
+
+def unique_customer_id(seed: int, c: int) -> str:
+    """customer_unique_id of unique customer ``c``: people are numbered in order of their first order."""
+    return hashed_id(f"{seed}:customer:{c}")

@@ -18,9 +18,10 @@ Gzip output is byte-deterministic (``mtime=0`` and no file name in the header).
 
 from __future__ import annotations
 
+import csv
 import gzip as _gzip
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -118,6 +119,7 @@ class CsvSink:
         gzip: bool = False,
         progress: ProgressFn | None = None,
         every: int = 50_000,
+        buffering: int = 1 << 20,
     ) -> None:
         self.fmt = fmt
         self.file_name = fmt.file_name(gzip)
@@ -136,7 +138,7 @@ class CsvSink:
             self._gz = _gzip.GzipFile(filename="", mode="wb", fileobj=self._raw, mtime=0, compresslevel=6)
             self._fh: TextIO = io.TextIOWrapper(self._gz, encoding="utf-8", newline="", write_through=False)
         else:
-            self._fh = open(path, "w", encoding="utf-8", newline="", buffering=1 << 20)  # noqa: SIM115
+            self._fh = open(path, "w", encoding="utf-8", newline="", buffering=buffering)  # noqa: SIM115
         self._fh.write(("\ufeff" if fmt.bom else "") + fmt.header_line())
         if fmt.final_line_end:
             self._fh.write(self._end)
@@ -174,6 +176,20 @@ class CsvSink:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def read_rows(path: Path) -> Iterator[list[str]]:
+    """The data rows of a file written by :class:`CsvSink` (``.csv`` or ``.csv.gz``), header skipped.
+
+    Values come back unquoted, as they were given to :meth:`CsvSink.write` (a BOM is part of the
+    skipped header).
+    """
+    raw = _gzip.open(path, "rt", encoding="utf-8", newline="") if path.name.endswith(".gz") \
+        else open(path, encoding="utf-8", newline="")  # noqa: SIM115 - closed below
+    with raw as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        yield from reader
 
 
 # ---- the eleven Olist files ----------------------------------------------------------------
