@@ -140,3 +140,28 @@ def test_the_changes_made_history(built: tuple[Database, Spec]) -> None:
         closed = conn.execute("select count(*) from raw_vault.eff_sat_order_customer "
                               "where end_date < '9999-12-31'").fetchone()[0]
         assert closed == 1
+
+
+def _indexed(conn, schema: str) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    rows = conn.execute(
+        "select t.relname, string_agg(a.attname, ',' order by k.n) "
+        "from pg_index i join pg_class t on t.oid = i.indrelid join pg_namespace s on s.oid = t.relnamespace "
+        "cross join lateral unnest(i.indkey) with ordinality as k(attnum, n) "
+        "join pg_attribute a on a.attrelid = t.oid and a.attnum = k.attnum "
+        "where s.nspname = %s group by i.indexrelid, t.relname", (schema,)).fetchall()
+    return {(table, columns) for table, columns in rows}
+
+
+def test_vault_tables_are_indexed_on_hash_keys_and_load_times(built: tuple[Database, Spec]) -> None:
+    """Incremental loads look up stored rows by key: every vault table has its index, and the lower
+    bound builds the same ones."""
+    db, _ = built
+    with db.connect() as conn:
+        vault = _indexed(conn, "raw_vault")
+        assert ("hub_order", "order_hk") in vault
+        assert ("link_order_item", "order_item_hk") in vault
+        assert ("sat_order_status", "order_hk,load_datetime") in vault
+        assert ("eff_sat_order_customer", "order_hk,load_datetime") in vault
+        assert ("ref_geolocation", "geolocation_zip_code_prefix") in vault
+        assert {table for table, _ in vault} == set(built[1].vault_models())
+        assert vault == _indexed(conn, "lower_bound")
