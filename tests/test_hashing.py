@@ -57,3 +57,15 @@ def test_vector(vector: dict) -> None:
 
 def test_hashdiff_sorts_names_case_insensitively() -> None:
     assert pre_image(["1", "2"], hashdiff=True, names=["B", "a"]) == "2||1"
+
+
+@pytest.mark.parametrize("vector", _vectors(), ids=lambda v: f"vec{v['vec_id']}")
+def test_added_columns_keep_automate_dvs_hashdiff_until_they_hold_a_value(vector: dict) -> None:
+    values = _inputs(vector)
+    a, b = values["col_a"], values["col_b"]
+    # All added columns NULL or blank: exactly AutomateDV's measured hashdiff, whatever their number.
+    assert hashdiff([b, a], ["col_b", "col_a"], added=[None, " ", ""]).hex() == vector["hd_ba"]
+    # A value: the pre-image goes on after AutomateDV's, trailing NULLs left out, inner ones marked.
+    assert pre_image([b, a], hashdiff=True, names=["col_b", "col_a"], added=[None, " x ", None]) == (
+        vector["pre_hd_ba"] + "||^^||X")
+    assert hashdiff([b, a], ["col_b", "col_a"], added=["x"]).hex() != vector["hd_ba"]

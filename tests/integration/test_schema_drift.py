@@ -10,6 +10,7 @@ version, which ``dvkit generate`` warns about.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import textwrap
 from pathlib import Path
 
@@ -49,7 +50,8 @@ SPEC = """\
         payload: [name, city]
     """
 WITH_PHONE = SPEC.replace("          city: text\n", "          city: text\n          phone: text\n")
-ADDED = WITH_PHONE.replace("payload: [name, city]\n", "payload: [name, city]\n        payload_added: [phone]\n")
+ADDED = WITH_PHONE.replace("          phone: text\n", "          phone: text\n          email: text\n").replace(
+    "payload: [name, city]\n", "payload: [name, city]\n        payload_added: [phone, email]\n")
 IN_PAYLOAD = WITH_PHONE.replace("payload: [name, city]", "payload: [name, city, phone]")
 JAN, FEB, MAR = dt.datetime(2020, 1, 1), dt.datetime(2020, 2, 1), dt.datetime(2020, 3, 1)
 
@@ -102,25 +104,28 @@ def test_added_payload_column_gives_new_versions_only_where_it_has_a_value(
     spec, warnings = _respec(root, ADDED)
     assert warnings == []  # appending to payload_added keeps every existing hashdiff
     stage = (root / "dbt_vault/models/staging/stg_people.sql").read_text()
-    assert "dvkit_hashdiff([\"name\", \"city\"], [\"phone\"])" in stage
+    assert "dvkit_hashdiff([\"name\", \"city\"], [\"phone\", \"email\"])" in stage
 
-    mar = _batch(root / "data" / "mar", "person_id,name,city,phone\np1,Ann,Lisbon,\np2,Bob,Porto,555\n")
+    mar = _batch(root / "data" / "mar", "person_id,name,city,phone,email\np1,Ann,Lisbon,,\np2,Bob,Porto,555,\n"
+                                        "p3,Cy,,  ,  c@d.pt \n")
     load_batch(db, spec, mar, MAR)
     build(root, db, spec, mode="builtin")
     rows = _versions(db)
-    # p1 has no phone: the same hashdiff as before, so no new version; p2 gains exactly one.
+    # p1 has neither new column: the same hashdiff as before, so no new version; p2 gains exactly one.
     assert [(p, phone, at) for p, phone, at, _ in rows] == [("p1", None, JAN), ("p2", None, JAN),
-                                                           ("p2", "555", MAR)]
+                                                           ("p2", "555", MAR), ("p3", "  ", MAR)]
     assert rows[0][3] == before["p1"] == hashdiff(["Ann", "Lisbon"], ["name", "city"])
-    # The SQL macro and the Python twin agree on the extended hashdiff.
-    assert rows[2][3] == hashdiff(["Bob", "Porto"], ["name", "city"], added=["555"])
+    # The SQL macro and the Python twin agree: a trailing NULL left out, a blank inner one written '^^'.
+    assert rows[2][3] == hashdiff(["Bob", "Porto"], ["name", "city"], added=["555", None])
     assert rows[2][3] != before["p2"]
+    assert rows[3][3] == hashdiff(["Cy", None], ["name", "city"], added=["  ", " c@d.pt "])
+    assert rows[3][3] == hashlib.md5(b"^^||CY||^^||C@D.PT").digest()
 
     # The same values again add nothing; trace matches the new version's landing row by its hashdiff.
     load_batch(db, spec, _batch(root / "data" / "apr", mar.joinpath("people.csv").read_text()),
                dt.datetime(2020, 4, 1))
     build(root, db, spec, mode="builtin")
-    assert len(_versions(db)) == 3
+    assert len(_versions(db)) == 4
     events = [e for e in trace(db, spec, "person", "p2").events if e.kind == "satellite"]
     assert [(e.values["phone"], e.match) for e in events] == [(None, MATCH_HASHDIFF), ("555", MATCH_HASHDIFF)]
     assert events[1].provenance[0].source_file == "people.csv" and events[1].provenance[0].source_line == 3
