@@ -149,3 +149,26 @@ def test_cli_missing_column_is_one_message_without_traceback(tmp_path: Path) -> 
     assert done.exit_code == 1
     assert "things.csv:1: header does not match source 'things' of the spec: missing column(s) note" in done.output
     assert "Traceback" not in done.output
+
+
+def test_replay_maps_columns_by_name_and_keeps_the_warning(fresh_db: Database, tmp_path: Path) -> None:
+    from generator.load.replay import load_replay
+    from tests.conftest import REPO
+    from tests.load.test_olist_replay import CUSTOMERS, CUSTOMERS_CSV, MINI, write_folder
+
+    # The customers file gains a column in the middle and lists its columns in another order.
+    header, *rows = CUSTOMERS_CSV.splitlines()
+    names = [n.strip('"') for n in header.split(",")]
+    order = [4, 3, 0, 2, 1]
+    moved = [",".join(["customer_phone", *(names[i] for i in order)])]
+    moved += [",".join([f"+55{n}", *(row.split(",")[i] for i in order)]) for n, row in enumerate(rows)]
+    folder = write_folder(tmp_path / "olist", {**MINI, CUSTOMERS: ("\n".join(moved) + "\n", False)})
+    result = load_spec(REPO / "vault_spec", REPO)
+    assert result.spec is not None
+    steps = load_replay(fresh_db, result.spec, folder, "month")
+    assert steps and all(s.result.duplicate_of is None for s in steps)
+    assert _rows(fresh_db, "select customer_id, customer_unique_id, customer_zip_code_prefix, customer_state "
+                           "from landing.customers where customer_id = 'c1'") == [("c1", "u1", "01001", "SP")]
+    notes = _rows(fresh_db, "select distinct note from landing.batch_files where source = 'customers'")
+    assert notes == [("olist_customers_dataset.csv: column(s) customer_phone not declared by source 'customers' "
+                      "of the spec: not loaded",)]
