@@ -457,7 +457,8 @@ class _Tracer:
                 parent=by_key[row[pk]], record_source=row["record_source"], effective_from=row["effective_from"],
                 values=values, diff=diff, provenance=_sorted_lines(r.line() for r in chosen),
                 match=MATCH_HASHDIFF if exact else MATCH_KEY if candidates else MATCH_NONE,
-                erased_fields=tuple(c for c in sat.stored_payload if c in erased), summary=_diff_summary(diff, prior is None)))
+                erased_fields=tuple(c for c in sat.stored_payload if c in erased),
+                summary=_diff_summary(diff, prior is None)))
             previous[row[pk]] = (values, erased)
         return events
 

@@ -48,7 +48,8 @@ class Change:
 def definitions(spec: Spec) -> dict[str, Any]:
     """What each hash key and hashdiff of the vault is computed from, in a stable order."""
     hubs = {hub.name: {"business_key": list(hub.business_key),
-                       "sources": {feed.source: list(feed.columns) for feed in sorted(hub.feeds, key=lambda f: f.source)}}
+                       "sources": {feed.source: list(feed.columns)
+                                   for feed in sorted(hub.feeds, key=lambda f: f.source)}}
             for hub in sorted(spec.hubs, key=lambda h: h.name)}
     links = {link.name: {"sources": {source: list(spec.link_key_columns(link, source))
                                      for source in sorted(link.sources)}}
@@ -84,11 +85,11 @@ def changes(old: dict[str, Any] | None, new: dict[str, Any]) -> list[Change]:
     if not old:
         return []
     found: list[Change] = []
-    if old.get("hash") != new["hash"]:
-        found.append(Change(f"hash algorithm changes ({old.get('hash')} -> {new['hash']}): every hash key and "
+    if old.get("hash") != new.get("hash"):
+        found.append(Change(f"hash algorithm changes ({old.get('hash')} -> {new.get('hash')}): every hash key and "
                             f"hashdiff changes; {NOT_MATCHING}",
                             f"keep hash: {old.get('hash')}, or build a new vault from the landed batches"))
-    for name, hub in new["hubs"].items():
+    for name, hub in (new.get("hubs") or {}).items():
         before = _mapping(old, "hubs", name)
         if before is None:
             continue
@@ -101,7 +102,7 @@ def changes(old: dict[str, Any] | None, new: dict[str, Any]) -> list[Change]:
             if was is not None and was != columns:
                 found.append(Change(f"hash key of hub '{name}' from source '{source}' changes ({_cols(was)} -> "
                                     f"{_cols(columns)}): {NOT_MATCHING}"))
-    for name, link in new["links"].items():
+    for name, link in (new.get("links") or {}).items():
         before = _mapping(old, "links", name)
         if before is None:
             continue
@@ -112,7 +113,7 @@ def changes(old: dict[str, Any] | None, new: dict[str, Any]) -> list[Change]:
                                     f"{NOT_MATCHING}"))
                 break  # one warning per link: every source computes the same key
     for section, kind in KINDS:
-        for name, sat in new[section].items():
+        for name, sat in (new.get(section) or {}).items():
             before = _mapping(old, section, name)
             if before is not None:
                 change = _hashdiff_change(kind, name, before, sat)

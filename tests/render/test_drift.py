@@ -184,3 +184,14 @@ def test_changed_hash_keys_warn(tmp_path: Path) -> None:
 
 def test_no_previous_definitions_no_warnings(tmp_path: Path) -> None:
     assert changes(None, definitions(_spec(tmp_path))) == []
+
+
+def test_doctests() -> None:
+    import doctest
+
+    import generator.hashing
+    import generator.load.reader
+    import generator.render.drift
+
+    for module in (generator.render.drift, generator.hashing, generator.load.reader):
+        assert doctest.testmod(module).failed == 0, module.__name__
