@@ -7,7 +7,7 @@
 -- multi-active and effectivity satellites, the tracking satellite, reference tables, ghost records)
 -- in schema lower_bound, with the same indexes. Tables are created empty, as on a first build;
 -- tests/bench/test_lower_bound.py checks at tiny scale that every table holds the same rows as the
--- raw vault's (and that the data tests dbt runs after the build are not part of this bound).
+-- raw vault's. dbt's data tests, which `dvkit build` runs after the tables, are not part of it.
 --
 -- Staged rows are computed once per source into temporary tables (the vault's stages are views that
 -- every table reads again); DISTINCT ON picks the first arrival of a key. Run it in one session:

@@ -27,6 +27,27 @@ URL_ENV = "DVKIT_DATABASE_URL"
 DEFAULT_DBNAME = "dvkit"
 UTF8_LOCALE = "C.UTF-8"
 
+# Settings of the embedded server only (an external server is its owner's to tune). A private,
+# single-user database on a developer's machine or a CI runner, rebuilt from the source files at will:
+EMBEDDED_SETTINGS = {
+    # The default 128MB caches less than the landing and vault tables of one full Olist (~350MB).
+    "shared_buffers": "256MB",
+    # The vault macros sort and hash whole batches (window functions, DISTINCT, anti-joins); the 4MB
+    # default sends those sorts to disk from about 50,000 rows. Few sessions run at once (dbt threads).
+    "work_mem": "64MB",
+    # The hash key indexes are built after a first build fills its table: sorted in memory.
+    "maintenance_work_mem": "256MB",
+    # A first build writes gigabytes; a larger WAL between checkpoints means fewer forced checkpoints.
+    "max_wal_size": "2GB",
+    # An OS crash may lose the last few commits (never corrupts: each is all or nothing, and the
+    # batches stay pending until their build commits); no commit waits for a flush to disk.
+    "synchronous_commit": "off",
+    # Nothing reads this server's WAL (no replica, no archive): a table created and filled in one
+    # transaction, as dbt's first build of every vault table does, then writes no WAL at all.
+    "wal_level": "minimal",
+    "max_wal_senders": "0",
+}
+
 
 @dataclass(frozen=True)
 class Database:
@@ -124,13 +145,27 @@ class EmbeddedServer:
         # initdb inherits the locale from the environment: make it UTF-8 whatever the shell says.
         with _environ(LC_ALL=UTF8_LOCALE, LANG=UTF8_LOCALE):
             server = pgserver.get_server(self.data_dir, cleanup_mode=None)
+        admin = self._admin(server)
+        if _configure(admin):  # settings that only a restart applies (once, on the first start)
+            self._restart()
+            admin = self._admin(server)
+        ensure_database(admin, self.dbname)
+        return Database(**{**admin.__dict__, "dbname": self.dbname})
+
+    @staticmethod
+    def _admin(server) -> Database:  # type: ignore[no-untyped-def]
         info = server.get_postmaster_info()
-        admin = Database(
+        return Database(
             host=str(info.socket_dir), port=int(info.port or 5432), user="postgres", password="",
             dbname="postgres", embedded=True,
         )
-        ensure_database(admin, self.dbname)
-        return Database(**{**admin.__dict__, "dbname": self.dbname})
+
+    def _restart(self) -> None:
+        from pgserver._commands import pg_ctl
+
+        user = "pgserver" if hasattr(os, "geteuid") and os.geteuid() == 0 else None
+        # restart keeps the socket options the server was started with (postmaster.opts)
+        pg_ctl(["-w", "-l", str(self.data_dir / "log"), "restart", "-m", "fast"], pgdata=self.data_dir, user=user)
 
     def stop(self) -> bool:
         """Stop the server; return False when it was not running."""
@@ -153,6 +188,25 @@ class EmbeddedServer:
         from pgserver.utils import PostmasterInfo
 
         return PostmasterInfo.read_from_pgdata(self.data_dir)
+
+
+def _configure(admin: Database) -> bool:
+    """Write EMBEDDED_SETTINGS that differ and reload; True when a restart is needed to apply some
+    and no other session is connected (else they wait for the next start)."""
+    with admin.connect(autocommit=True) as conn:
+        contexts = []
+        for name, value in EMBEDDED_SETTINGS.items():
+            current = conn.execute("select current_setting(%s), context from pg_settings where name = %s",
+                                   (name, name)).fetchone()
+            if current is not None and str(current[0]).lower() != value.lower():
+                conn.execute(sql.SQL("alter system set {} = {}").format(sql.Identifier(name), sql.Literal(value)))
+                contexts.append(str(current[1]))
+        if not contexts:
+            return False
+        conn.execute("select pg_reload_conf()")
+        others = conn.execute("select count(*) from pg_stat_activity where backend_type = 'client backend' "
+                              "and pid <> pg_backend_pid()").fetchone()
+    return "postmaster" in contexts and not (others and others[0])
 
 
 def ensure_database(admin: Database, dbname: str) -> None:
