@@ -254,10 +254,9 @@ def _default_data(project: Path) -> Path | None:
 
 
 def _progress(label: str) -> Callable[[str, int], None]:
-    def report(name: str, rows: int) -> None:
-        err.print(f"  {label} {name}: {rows:,} rows", markup=False)
+    from generator.progress import row_reporter
 
-    return report
+    return row_reporter(label, lambda line: err.print(f"  {line}", markup=False))
 
 
 NO_WAIT = click.option(
