@@ -290,6 +290,15 @@ def measure(root: Path) -> dict[str, object]:
     sales = collections.Counter(r["product_id"] for r in items)
     out["PRODUCT_SALES_ONCE"] = (sum(1 for v in sales.values() if v == 1), len(sales))
     out["PRODUCT_SALES_MAX"] = max(sales.values())
+    # Dear products sell again less often: (repeat sales, products) per decile of the product's price.
+    edges_p = _quantiles(first_price.values(), tuple(k / 10 for k in range(1, 10)))
+    repeat = [[0, 0] for _ in range(10)]
+    for pid, price in first_price.items():
+        decile = repeat[sum(price > e for e in edges_p)]
+        decile[0] += sales[pid] - 1
+        decile[1] += 1
+    out["PRICE_DECILE_EDGES"] = edges_p
+    out["REPEAT_SALES_BY_PRICE_DECILE"] = tuple((a, n) for a, n in repeat)
     seller_sales = collections.Counter(r["seller_id"] for r in items)
     out["SELLER_SALES_ONCE"] = (sum(1 for v in seller_sales.values() if v == 1), len(seller_sales))
     out["SELLER_SALES_MAX"] = max(seller_sales.values())

@@ -41,6 +41,9 @@ RETURNING_CUSTOMER_POPULARITY = (0.65, 10.0)
 #: (otherwise an independent one).  Tuned by simulation so that ~6.6% of delivered orders arrive
 #: after the estimated date, as measured (``profile.LATE_DELIVERIES``); independent draws give ~14%.
 ESTIMATE_FOLLOWS_DELIVERY = 0.62
+#: Draws of a popular product for a repeat sale, each kept with its price decile's measured chance
+#: (``profile.REPEAT_SALES_BY_PRICE_DECILE``), before the last one is taken anyway.
+REPEAT_SALE_TRIES = 8
 
 
 @dataclass
@@ -173,6 +176,9 @@ class OrderStream:
         self._no_items = no_item_rates()
         self._items_per_order = Discrete((n, float(c)) for n, c in profile.ITEMS_PER_ORDER)
         self._same_product = rate(profile.NEXT_ITEM_SAME_PRODUCT)
+        repeats = [rate(pair) for pair in profile.REPEAT_SALES_BY_PRICE_DECILE]
+        self._keep_repeat = tuple(r / max(repeats) for r in repeats)
+        self._decile_edges_cents = tuple(round(e * 100) for e in profile.PRICE_DECILE_EDGES)
         self._shipping_limit = Quantiles(profile.PCTS, profile.SHIPPING_LIMIT_DELAY_S)
         self._freight = tuple(Quantiles(profile.PCTS, q) for q in profile.FREIGHT_BY_WEIGHT_BUCKET)
         self._payments_per_order = Discrete((n, float(c)) for n, c in profile.PAYMENTS_PER_ORDER)
@@ -231,7 +237,13 @@ class OrderStream:
             if self.products_introduced == 0 or self.rng.random() * max(1.0, remaining_items) < remaining_new:
                 self.products_introduced += 1
                 return cat.product(self.products_introduced - 1)
-        return cat.product(cat.popular_product(self.rng.random, self.products_introduced))
+        # Popularity alone would sell dear products again as often as cheap ones; they sell less.
+        for _ in range(REPEAT_SALE_TRIES):
+            product = cat.product(cat.popular_product(self.rng.random, self.products_introduced))
+            decile = bisect.bisect_left(self._decile_edges_cents, product.price_cents)
+            if self.rng.random() < self._keep_repeat[decile]:
+                break
+        return product
 
     def _write_items(self, sinks: OrderSinks, order_id: str, base: int) -> int:
         """Write the order's items (none for some canceled/unavailable orders); return the total in cents."""
