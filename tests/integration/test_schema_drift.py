@@ -142,3 +142,53 @@ def test_column_put_in_payload_instead_gives_every_key_a_new_version(pg_server: 
     build(root, db, spec, mode="builtin")
     # Nothing changed in the data, yet every key has a second version.
     assert [(p, at) for p, _, at, _ in _versions(db)] == [("p1", JAN), ("p1", MAR), ("p2", JAN), ("p2", MAR)]
+
+
+CARDS = """\
+    sources:
+      - name: cards
+        file: cards.csv
+        columns:
+          person_id: text
+          seq: integer
+          brand: text
+    hubs:
+      - name: person
+        business_key: person_id
+        sources: [{source: cards}]
+    multi_active_satellites:
+      - name: cards
+        parent: person
+        source: cards
+        child_key: seq
+        payload: [brand]
+    """
+CARDS_ADDED = CARDS.replace("          brand: text\n", "          brand: text\n          colour: text\n").replace(
+    "payload: [brand]\n", "payload: [brand]\n        payload_added: [colour]\n")
+
+
+def test_multi_active_satellite_with_an_added_column(pg_server: Database, tmp_path: Path) -> None:
+    ensure_database(pg_server, "drift_cards")
+    db = Database(**{**pg_server.__dict__, "dbname": "drift_cards"})
+    root, spec = make_project(tmp_path / "cards", {"people.yml": CARDS})
+    data = root / "data"
+    jan = "person_id,seq,brand\np1,1,visa\np1,2,amex\np2,1,visa\n"
+    (data / "jan").mkdir(parents=True)
+    (data / "jan" / "cards.csv").write_text(jan)
+    load_batch(db, spec, data / "jan", JAN)
+    build(root, db, spec, mode="builtin")
+    spec, warnings = _respec(root, CARDS_ADDED)
+    assert warnings == []
+    (data / "feb").mkdir()
+    (data / "feb" / "cards.csv").write_text("person_id,seq,brand,colour\np1,1,visa,\np1,2,amex,\np2,1,visa,red\n")
+    load_batch(db, spec, data / "feb", FEB)
+    build(root, db, spec, mode="builtin")
+    with db.connect() as conn:
+        rows = conn.execute(
+            "select h.person_id, s.seq, s.colour, s.load_datetime, s.cards_hashdiff from raw_vault.ma_sat_cards s "
+            "join raw_vault.hub_person h using (person_hk) order by 1, 4, 2").fetchall()
+    # p1's cards have no colour: no new version; p2's card has one: a new version of p2's set.
+    assert [r[:4] for r in rows] == [("p1", 1, None, JAN), ("p1", 2, None, JAN), ("p2", 1, None, JAN),
+                                     ("p2", 1, "red", FEB)]
+    assert rows[3][4] == hashdiff([1, "visa"], ["seq", "brand"], added=["red"])
+    assert rows[0][4] == hashdiff([1, "visa"], ["seq", "brand"])

@@ -91,14 +91,16 @@ one_per_child as (
 ),
 
 stored_rows as (
+{#- Only the columns the comparison needs: a payload column new in the model is not in the table
+    until this run adds it (on_schema_change), and must not be read from it. #}
 {%- if is_incremental() %}
     -- the stored history of the staged keys
-    select {{ output_columns | join(", ") }}
+    select {{ pk }}, {{ src_ldts }}, {{ hashdiff }}
     from {{ this }}
     where {{ pk }} in (select {{ pk }} from staged_rows)
 {%- else %}
     -- first build: nothing is stored yet (same columns and types as the table)
-    select {{ output_columns | join(", ") }}
+    select {{ pk }}, {{ src_ldts }}, {{ hashdiff }}
     from staged_rows
     where false
 {%- endif %}
