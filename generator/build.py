@@ -15,6 +15,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,8 @@ import yaml
 
 from generator.db import Database, redact
 from generator.errors import DvkitError
+from generator.faults import crash_point
+from generator.progress import model_line
 from generator.spec.model import Spec
 
 DBT_PROJECT = "dbt_vault"
@@ -109,15 +112,17 @@ def run_dbt(project_dir: Path, db: Database, args: list[str], dbt_vars: dict[str
         command += ["--vars", yaml.safe_dump(dbt_vars, default_flow_style=True).strip()]
 
     def on_event(event: Any) -> None:
-        if progress is None:
+        if event.info.name != "LogModelResult":  # tests are many and quick: they are summed up at the end
             return
-        name = event.info.name
-        if name == "LogModelResult":  # tests are many and quick: they are summed up at the end
-            data = event.data
+        data = event.data
+        node = getattr(getattr(data, "node_info", None), "node_name", "") or getattr(data, "name", "")
+        crash_point(f"model:{node}")  # the model is committed, the next ones are not begun
+        if progress is not None:
             total = getattr(data, "total", 0) or getattr(data, "num_models", 0) or "?"
-            node = getattr(getattr(data, "node_info", None), "node_name", "") or getattr(data, "name", "")
-            progress(f"{getattr(data, 'index', '?')}/{total} {node} {getattr(data, 'status', '')}")
+            progress(model_line(getattr(data, 'index', '?'), total, node, str(getattr(data, 'status', '')),
+                                float(getattr(data, 'execution_time', 0) or 0), time.monotonic() - started))
 
+    started = time.monotonic()
     result = dbtRunner(callbacks=[on_event]).invoke(command)
     outcome = DbtOutcome(success=bool(result.success))
     if result.exception is not None:
@@ -207,6 +212,7 @@ def build(project_dir: Path, db: Database, spec: Spec, mode: str = "auto", log: 
                              hint="the batches stay pending; fix the problem and run `dvkit build` again")
         models, tests = outcome.models, outcome.tests
         run_seconds.append((dt.datetime.now(dt.timezone.utc) - run_started).total_seconds())
+        crash_point("raw-vault-built")
         if first <= last:
             _record(db, first, last, package, run_started)
     log(f"raw vault: {models} models built, {tests} data tests passed"
