@@ -286,8 +286,12 @@ select
     text 'AUTOMATE_DV_SYSTEM' as {{ src_source }}
 {%- if is_incremental() %}
 where not exists (
+    -- the ghost's driving key is the ghost key too: the lookup uses the driving key's index
     select 1 from {{ this }} as stored
     where stored.{{ pk }} = {{ automate_dv.ghost_key() }}
+    {%- for column in dfk_columns %}
+      and stored.{{ column }} = {{ automate_dv.ghost_key() }}
+    {%- endfor %}
 )
 {%- endif %}
 {%- endif %}
