@@ -9,6 +9,7 @@ same rows in both schemas: same columns in the same order, same keys, same hashd
 from __future__ import annotations
 
 import csv
+import re
 import datetime as dt
 import shutil
 from pathlib import Path
@@ -25,6 +26,8 @@ from ..conftest import REPO
 from ..integration.project import make_project
 
 pytestmark = [pytest.mark.db, pytest.mark.dbt]
+
+progress: list[str] = []  # the build's progress lines
 
 
 def _rows(path: Path) -> tuple[list[str], list[list[str]]]:
@@ -81,7 +84,7 @@ def built(pg_server: Database, tmp_path_factory: pytest.TempPathFactory) -> tupl
     db = Database(**{**pg_server.__dict__, "dbname": "lower_bound_check"})
     load_batch(db, spec, snapshot, dt.datetime(2018, 10, 1))
     load_batch(db, spec, root / "batch_001", dt.datetime(2018, 10, 2))
-    build(project, db, spec, mode="builtin")
+    build(project, db, spec, mode="builtin", progress=progress.append)
     with db.connect(autocommit=True) as conn:
         conn.execute((REPO / "bench" / "lower_bound.sql").read_text(encoding="utf-8"))  # type: ignore[arg-type]
     shutil.rmtree(root, ignore_errors=True)
@@ -165,3 +168,12 @@ def test_vault_tables_are_indexed_on_hash_keys_and_load_times(built: tuple[Datab
         assert ("ref_geolocation", "geolocation_zip_code_prefix") in vault
         assert {table for table, _ in vault} == set(built[1].vault_models())
         assert vault == _indexed(conn, "lower_bound")
+
+
+def test_build_prints_a_line_per_finished_model_with_its_time(built: tuple[Database, Spec]) -> None:
+    _, spec = built
+    finished = {line.split()[1]: line for line in progress}
+    for table in spec.vault_models():
+        assert re.fullmatch(rf"\d+/\d+ {table} (SELECT|INSERT 0) \d+ \(\d+\.\d\ds, \d+\.\ds in all\)",
+                            finished[table]), finished[table]
+    assert all(not line.split()[1].startswith(("not_null", "unique")) for line in progress)  # tests: summed
