@@ -27,7 +27,9 @@ command asks for confirmation unless ``--yes`` is given. For that key, in one tr
    whose business key columns match the key, compared trimmed and upper-cased like the hash) lose
    their personal columns (set to NULL); every other column stays. Otherwise a rebuild of the vault
    or a replay would bring the data back (a full rebuild then stores the key's first empty version
-   only, where the erased vault keeps one row per former version). The staging layer is made of
+   only, where the erased vault keeps one row per former version). Rows of those sources that were
+   set aside (``landing.quarantine``) and name the key lose their whole raw line: a line that could
+   not be read cannot be split into personal and other columns. The staging layer is made of
    views and stores nothing.
 3. **Log.** One row in ``dvkit.erasure_log``: when, the entity, the hub key (the hash, never the
    business key), the reason, the tables changed (``schema.table``), the number of rows changed,
@@ -55,7 +57,9 @@ named in the command's summary when a spec declares some.
 
 from __future__ import annotations
 
+import csv
 import difflib
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,6 +74,7 @@ from generator.spec.model import Hub, MultiActiveSatellite, Satellite, Source, S
 
 VAULT_SCHEMA = "raw_vault"
 LANDING_SCHEMA = "landing"
+QUARANTINE = "landing.quarantine"
 LOG_SCHEMA = "dvkit"
 LOG_TABLE = "erasure_log"
 BUSINESS_PROJECT = "business_vault"
@@ -115,7 +120,7 @@ class ErasurePlan:
     def tables(self) -> list[str]:
         return ([f"{VAULT_SCHEMA}.{s.model}" for s in (*self.satellites, *self.multi_active)]
                 + [f"{VAULT_SCHEMA}.{x.model}" for x in dict.fromkeys(x for x, _ in self.tracking)]
-                + [target.table for target in self.landing])
+                + [target.table for target in self.landing] + ([QUARANTINE] if self.landing else []))
 
 
 @dataclass
@@ -300,6 +305,57 @@ def _erase_landing(conn: psycopg.Connection, target: LandingTarget, values: list
     return conn.execute(query, values).rowcount
 
 
+ERASED_RAW = "(erased: the row held personal data of an erased key)"
+
+
+def _needles(conn: psycopg.Connection, target: LandingTarget, values: list[str]) -> list[set[str]]:
+    """Per key column, the texts that identify the key in a source row: the key value itself, or the
+    join values of the lookup that reaches it (a customer's ``customer_id`` for its unique id)."""
+    found: list[set[str]] = []
+    for column, value in zip(target.key_columns, values, strict=True):
+        text = as_text(value) or ""
+        if column in target.source.column_names:
+            found.append({text})
+            continue
+        lookup = next(lk for lk in target.source.lookups if column in lk.columns)
+        rows = conn.execute(sql.SQL("select distinct cast({on} as text) from {table} where {match}").format(
+            on=sql.Identifier(lookup.on), table=sql.Identifier(LANDING_SCHEMA, lookup.source),
+            match=_same_key(sql.Identifier(column))), [value]).fetchall()
+        found.append({as_text(on) or "" for (on,) in rows} - {""})
+    return found
+
+
+def _fields(raw: str) -> list[str]:
+    try:
+        return [field for record in csv.reader(io.StringIO(raw)) for field in record]
+    except csv.Error:  # not even CSV: split at the commas
+        return raw.replace("\n", ",").split(",")
+
+
+def _erase_quarantine(conn: psycopg.Connection, target: LandingTarget, values: list[str]) -> int:
+    """Set-aside rows of the source that name the key lose their raw text.
+
+    A quarantined row is a line that could not be read as the spec says (a field too many, a bad
+    value...), so its personal columns cannot be told apart by position: the whole raw line goes,
+    its file, line and reason stay. A row names the key when, for every key column, one of its
+    fields (trimmed, upper-cased) is the key's value.
+    """
+    needles = _needles(conn, target, values)
+    if not all(needles):
+        return 0
+    matched = []
+    for batch_id, line, raw in conn.execute(
+            "select batch_id, line, raw from landing.quarantine where source = %s and raw <> %s",
+            (target.source.name, ERASED_RAW)).fetchall():
+        fields = {as_text(field) or "" for field in _fields(raw)}
+        if all(column & fields for column in needles):
+            matched.append((batch_id, line))
+    for batch_id, line in matched:
+        conn.execute("update landing.quarantine set raw = %s where batch_id = %s and source = %s and line = %s",
+                     (ERASED_RAW, batch_id, target.source.name, line))
+    return len(matched)
+
+
 def erase(db: Database, spec: Spec, entity: str, key: str | Sequence[str], reason: str) -> ErasureResult:
     """Erase the personal data of one key of hub ``entity`` and log it, in one transaction.
 
@@ -334,6 +390,8 @@ def erase(db: Database, spec: Spec, entity: str, key: str | Sequence[str], reaso
             for target in plan.landing:
                 if _exists(conn, LANDING_SCHEMA, target.source.name):
                     rows[target.table] = _erase_landing(conn, target, values)
+                if _exists(conn, LANDING_SCHEMA, "quarantine"):
+                    rows[QUARANTINE] = rows.get(QUARANTINE, 0) + _erase_quarantine(conn, target, values)
             result = ErasureResult(0, plan.hub.name, hub_key, rows)
             ensure_log(conn)
             logged = conn.execute(

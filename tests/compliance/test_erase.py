@@ -23,7 +23,7 @@ from psycopg.rows import dict_row
 
 from generator.build import build
 from generator.cli import main
-from generator.compliance.erase import erase, hub_key_of, plan_erasure, rebuild_marts
+from generator.compliance.erase import ERASED_RAW, erase, hub_key_of, plan_erasure, rebuild_marts
 from generator.db import Database, ensure_database
 from generator.errors import DvkitError
 from generator.hashing import hash_key, hashdiff
@@ -40,6 +40,7 @@ LOCATION = ("customer_zip_code_prefix", "customer_city", "customer_state")
 REVIEW_TEXT = ("review_comment_title", "review_comment_message")
 REASON = "GDPR art. 17 request, ticket 4711"
 NEW_LOCATION = ("99990", "cidade apagavel", "ZZ")  # the second delivery of the erased customer
+QUARANTINED_LOCATION = ("99991", "cidade posta de lado", "YY")  # in lines that were set aside
 
 
 @dataclass
@@ -88,6 +89,10 @@ def vault(pg_server: Database, tmp_path_factory: pytest.TempPathFactory) -> Vaul
         writer = csv.writer(handle, quoting=csv.QUOTE_ALL)
         writer.writerow(["customer_id", "customer_unique_id", *LOCATION])
         writer.writerow([row["customer_id"], row["customer_unique_id"], *NEW_LOCATION])
+        # Lines that cannot be read (a field too many) are set aside with their raw text: one of
+        # the customer erased below, one of another customer.
+        writer.writerow([row["customer_id"], row["customer_unique_id"], *QUARANTINED_LOCATION, "x"])
+        writer.writerow(["other-customer-id", "other-unique-id", *QUARANTINED_LOCATION, "x"])
     load_batch(db, spec, moved, dt.datetime(2020, 2, 1))
     build(root, db, spec, mode="builtin")
     return Vault(root, spec, db)
@@ -134,6 +139,8 @@ def _state(vault: Vault, key: str) -> dict[str, Any]:
                                         "from marts.dim_customer where customer_unique_id = %s order by valid_from",
                               (key,)),
         "log": _log_count(vault.db),
+        "quarantine": _rows(vault.db, "select line, raw, reason from landing.quarantine where source = 'customers' "
+                                          "order by batch_id, line"),
     }
 
 
@@ -204,13 +211,24 @@ def test_the_landing_rows_lose_only_their_personal_columns(erased: Erased) -> No
     assert mine == 2
 
 
+def test_set_aside_lines_of_the_key_lose_their_raw_text(erased: Erased) -> None:
+    before, after = erased.before["quarantine"], erased.after["quarantine"]
+    assert len(before) == len(after) == 2
+    (mine_before, other_before), (mine_after, other_after) = before, after
+    assert erased.key in mine_before[1] and QUARANTINED_LOCATION[1] in mine_before[1]
+    assert erased.key not in mine_after[1] and QUARANTINED_LOCATION[1] not in mine_after[1]
+    assert "erased" in mine_after[1]
+    assert (mine_after[0], mine_after[2]) == (mine_before[0], mine_before[2])  # line and reason stay
+    assert other_after == other_before
+
+
 def test_the_log_has_one_entry_without_business_key_or_personal_values(vault: Vault, erased: Erased) -> None:
     rows = _dicts(vault.db, "select * from dvkit.erasure_log where hub_key = %s", (erased.hub_key,))
     assert len(rows) == 1
     entry = rows[0]
     assert entry["entity"] == "customer" and entry["reason"] == REASON
-    assert sorted(entry["tables"]) == ["landing.customers", "raw_vault.sat_customer_location"]
-    assert entry["rows_erased"] == 4  # two satellite versions, two landing rows
+    assert sorted(entry["tables"]) == ["landing.customers", "landing.quarantine", "raw_vault.sat_customer_location"]
+    assert entry["rows_erased"] == 5  # two satellite versions, two landing rows, one line set aside
     assert entry["erased_by"] == "postgres" and entry["erased_at"] is not None
     assert erased.after["log"] == erased.before["log"] + 1
     text = _rows(vault.db, "select cast(l as text) from dvkit.erasure_log l where hub_key = %s",
@@ -367,6 +385,7 @@ create schema landing;
 create schema raw_vault;
 create table landing.people (person_id text, person_code text, full_name text, city text, _source_line int);
 create table landing.phones (person_id text, phone_seq integer, phone text, _source_line int);
+create table landing.quarantine (batch_id bigint, source text, file_name text, line integer, raw text, reason text);
 create table raw_vault.hub_person (person_hk bytea, person_code text, load_datetime timestamp, record_source text);
 create table raw_vault.sat_person_name (person_hk bytea, person_name_hashdiff bytea, full_name text,
     effective_from timestamp, load_datetime timestamp, record_source text);
@@ -404,6 +423,10 @@ def test_multi_active_and_tracking_satellites_and_a_key_reached_through_a_lookup
         conn.cursor().executemany("insert into landing.phones values (%s, %s, %s, %s)", [
             ("id1", 1, "+55 81 1111", 1), ("id1", 2, "+55 81 2222", 2), ("id1b", 1, "+55 81 3333", 3),
             ("id2", 1, "+55 84 4444", 4)])
+        # Lines set aside: the key is reached through the lookup's join column (person_id).
+        conn.cursor().executemany("insert into landing.quarantine values (1, %s, 'phones.csv', %s, %s, 'bad')", [
+            ("phones", 5, 'id1b,x,"+55 81 9999"'), ("phones", 6, 'id2,y,"+55 84 5555"'),
+            ("people", 7, 'id9,"+55 81 9999",Ana')])
         conn.cursor().executemany("insert into raw_vault.sat_person_name values (%s, %s, %s, %s, %s, 'people.csv')", [
             (ana, name_hd("Ana Souza"), "Ana Souza", t1, t1), (ana, name_hd("Ana S."), "Ana S.", t2, t2),
             (bruno, name_hd("Bruno Lima"), "Bruno Lima", t1, t1)])
@@ -428,7 +451,10 @@ def test_multi_active_and_tracking_satellites_and_a_key_reached_through_a_lookup
     result = erase(fresh_db, spec, "person", "Code1", "request 7")
 
     assert result.rows == {"raw_vault.sat_person_name": 2, "raw_vault.ma_sat_person_phones": 2,
-                           "raw_vault.xts_person": 2, "landing.people": 2, "landing.phones": 3}
+                           "raw_vault.xts_person": 2, "landing.people": 2, "landing.phones": 3,
+                           "landing.quarantine": 1}
+    assert [raw for (raw,) in _rows(fresh_db, "select raw from landing.quarantine order by line")] == [
+        ERASED_RAW, 'id2,y,"+55 84 5555"', 'id9,"+55 81 9999",Ana']
     assert _rows(fresh_db, "select person_hk, person_name_hashdiff, full_name, load_datetime "
                            "from raw_vault.sat_person_name order by 4, 3 nulls first") == [
         (ana, name_hd(None), None, t1), (bruno, name_hd("Bruno Lima"), "Bruno Lima", t1),
