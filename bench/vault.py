@@ -19,7 +19,9 @@ factor, dropped and made again on every run; the user's own database is never to
    scale factor runs in a process of its own; PostgreSQL's server processes are not counted);
    ``db_size_mb``: ``pg_database_size`` at the end (landing, staging views and raw vault).
 
-Results go to ``bench/results.json`` and a table is printed. Wall times are noisy on a shared machine.
+Between timed steps the database is vacuumed and analysed (untimed), so that autovacuum does not
+start in the middle of a timed step. Results go to ``bench/results.json`` and a table is printed.
+Wall times are noisy on a shared machine.
 """
 
 from __future__ import annotations
@@ -130,6 +132,13 @@ def _node_seconds() -> dict[str, float]:
     return seconds
 
 
+def settle(db: Any) -> None:
+    """VACUUM ANALYZE the database between timed steps (untimed): else autovacuum starts on the tables
+    the step before wrote, at a moment of its choosing, and competes with the step being timed."""
+    with db.connect(autocommit=True) as conn:
+        conn.execute("vacuum (analyze)")
+
+
 def lower_bound(db: Any) -> float:
     """Run the hand-written script; return its wall time."""
     script = LOWER_BOUND_SQL.read_text(encoding="utf-8")
@@ -156,8 +165,10 @@ def one_scale(scale: float) -> dict[str, Any]:
     load_s = time.perf_counter() - started
     rows = sum(loaded.rows.values())
     log(f"loaded {rows:,} rows in {load_s:.1f}s; full build")
+    settle(db)
     full_s, full_models = raw_vault_build(db)
     log(f"full build {full_s:.1f}s; lower bound")
+    settle(db)
     bound_s = lower_bound(db)
     with db.connect(autocommit=True) as conn:
         conn.execute("drop schema lower_bound cascade")
@@ -165,6 +176,7 @@ def one_scale(scale: float) -> dict[str, Any]:
     started = time.perf_counter()
     changes = load_batch(db, spec, data / "batch_001", CHANGES_LOAD_TIME)
     changes_load_s = time.perf_counter() - started
+    settle(db)
     incremental_s, incremental_models = raw_vault_build(db)
     log(f"incremental {incremental_s:.1f}s")
     with db.connect() as conn:
