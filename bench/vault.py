@@ -197,7 +197,9 @@ def one_scale(scale: float) -> dict[str, Any]:
         "load_snapshot_s": round(load_s, 2),
         "rows_loaded_incremental": sum(changes.rows.values()),
         "load_incremental_s": round(changes_load_s, 2),
+        "full_build_node_time_s": round(sum(full_models.values()), 2),  # summed over dbt's threads
         "full_build_nodes_s": _slowest(full_models),
+        "incremental_node_time_s": round(sum(incremental_models.values()), 2),
         "incremental_nodes_s": _slowest(incremental_models),
     }
     return {"result": result, "detail": detail}
