@@ -70,12 +70,7 @@ def data_dir(scale: float, seed: int = SEED) -> Path:
     command = [str(_dvkit()), "synth", "--scale", str(scale), "--seed", str(seed), "--batches", "1",
                "--change-rate", str(CHANGE_RATE), "--out", str(folder)]
     done_run = subprocess.run(command, capture_output=True, text=True, check=False)
-    if done_run.returncode == 2 and "--batches" in done_run.stderr:  # an older dvkit: make the batches here
-        from bench.standin import write_batches
-
-        print("  (dvkit synth has no --batches: using bench/standin.py)", file=sys.stderr)
-        write_batches(_dvkit(), scale, seed, CHANGE_RATE, folder)
-    elif done_run.returncode != 0:
+    if done_run.returncode != 0:
         raise SystemExit(f"dvkit synth failed:\n{done_run.stderr}")
     done.write_text("ok\n")
     return folder

@@ -9,8 +9,8 @@ same rows in both schemas: same columns in the same order, same keys, same hashd
 from __future__ import annotations
 
 import csv
-import re
 import datetime as dt
+import re
 import shutil
 from pathlib import Path
 
