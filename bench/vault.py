@@ -104,7 +104,7 @@ def raw_vault_build(db: Any) -> tuple[float, dict[str, float]]:
     first, last = pending_batches(db)
     started = time.perf_counter()
     run_started = dt.datetime.now(dt.timezone.utc)
-    outcome = run_dbt(REPO, db, ["build"], {"dvkit_batch_from": first, "dvkit_batch_to": last},
+    outcome = run_dbt(REPO, db, ["build"], (first, last),
                       progress=lambda line: print(f"    {line}", file=sys.stderr), dbt_project=DBT_PROJECT)
     seconds = time.perf_counter() - started
     if not outcome.success:

@@ -33,6 +33,7 @@ DBT_PROJECT = "dbt_vault"
 BUSINESS_PROJECT = "business_vault"
 BUILTIN_PACKAGE = "automate_dv_local"
 BUILTIN_MARKER = ".dvkit-builtin"
+BATCH_ENV = ("DVKIT_BATCH_FROM", "DVKIT_BATCH_TO")  # the batch range the staging models read
 HUB_HOST = ("hub.getdbt.com", 443)
 MODES = ("auto", "hub", "builtin")
 
@@ -98,18 +99,27 @@ class DbtOutcome:
     tests: int = 0
 
 
-def run_dbt(project_dir: Path, db: Database, args: list[str], dbt_vars: dict[str, Any] | None = None,
+def run_dbt(project_dir: Path, db: Database, args: list[str], batches: tuple[int, int] | None = None,
             progress: Log | None = None, dbt_project: str = DBT_PROJECT) -> DbtOutcome:
-    """Run one dbt command in-process on one of the project's dbt projects, connected to ``db``."""
+    """Run one dbt command in-process on one of the project's dbt projects, connected to ``db``.
+
+    ``batches`` (first, last) is the landing batch range the staging models read; None means every
+    batch. It goes through the environment (``DVKIT_BATCH_FROM``/``DVKIT_BATCH_TO``), not ``--vars``:
+    dbt parses the whole project again whenever its vars change, but re-parses only the files that
+    read an environment variable whose value changed.
+    """
     from dbt.cli.main import dbtRunner  # heavy import: only when a build runs
 
     dbt_dir = project_dir / dbt_project
     os.environ.update(db.dbt_env())
+    for name, value in zip(BATCH_ENV, batches or (None, None), strict=True):
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = str(value)
     command = [*args, "--project-dir", str(dbt_dir), "--profiles-dir", str(dbt_dir),
                "--log-level", "none", "--log-level-file", "info", "--no-use-colors",
                "--no-send-anonymous-usage-stats"]
-    if dbt_vars:
-        command += ["--vars", yaml.safe_dump(dbt_vars, default_flow_style=True).strip()]
 
     def on_event(event: Any) -> None:
         if event.info.name != "LogModelResult":  # tests are many and quick: they are summed up at the end
@@ -205,7 +215,7 @@ def build(project_dir: Path, db: Database, spec: Spec, mode: str = "auto", log: 
     run_seconds = []
     for first, last in ranges:
         run_started = dt.datetime.now(dt.timezone.utc)
-        outcome = run_dbt(project_dir, db, ["build"], {"dvkit_batch_from": first, "dvkit_batch_to": last}, progress)
+        outcome = run_dbt(project_dir, db, ["build"], (first, last), progress)
         if not outcome.success:
             details = "\n  ".join(outcome.failures) or "see dbt_vault/logs/dbt.log"
             raise DvkitError(f"dbt build failed (batches {first}..{last}):\n  {details}",

@@ -192,7 +192,7 @@ def test_library_errors_do_not_show_the_password(secret: Secret) -> None:
         wrong.connect()
     assert not leaks(str(caught.value)) and not leaks(repr(caught.value))
     assert "***" in caught.value.message  # the URL is shown, masked
-    outcome = run_dbt(secret.root, wrong, ["run"], {"dvkit_batch_from": 1, "dvkit_batch_to": 1})
+    outcome = run_dbt(secret.root, wrong, ["run"], (1, 1))
     assert not outcome.success
     assert outcome.failures and not leaks("\n".join(outcome.failures)), outcome.failures
     with secret.db.connect() as conn:

@@ -108,7 +108,7 @@ def scenario(pg_server: Database, tmp_path_factory: pytest.TempPathFactory) -> S
     extracts, _ = file_extracts(spec, data / "mar")
     load_extracts(db, spec, extracts, MAR, "mar (forced again)")
     s.builds["mar again"] = build(root, db, spec, mode="builtin")
-    assert run_dbt(root, db, ["run"], {"dvkit_batch_from": 1, "dvkit_batch_to": 99}).success  # restage all
+    assert run_dbt(root, db, ["run"], (1, 99)).success  # restage all
     s.counts["after repeats"] = dict(row_counts(db, spec))
 
     # A late batch: its load time is older than what the vault holds.

@@ -921,7 +921,11 @@ class _FakeDbt:
             return f'"business_vault"."{self.ident(model)}"'
 
         def var(name: str) -> str:
-            return {"dvkit_batch_from": "0", "dvkit_batch_to": "9223372036854775807"}[name]
+            raise AssertionError(f"{self.current}: unexpected var('{name}')")
+
+        def env_var(name: str, default: str) -> str:
+            assert name in ("DVKIT_BATCH_FROM", "DVKIT_BATCH_TO"), f"{self.current}: env_var('{name}')"
+            return default
 
         namespace = _Namespace
         return {
@@ -929,6 +933,7 @@ class _FakeDbt:
             "source": source,
             "ref": ref,
             "var": var,
+            "env_var": env_var,
             "is_incremental": lambda: incremental,
             "this": f'"business_vault"."{self.current}"',
             "fromyaml": _fromyaml,
