@@ -36,6 +36,9 @@ STAGING = f"{MODELS}/staging"
 BUSINESS_SOURCES = "business_vault/models/sources"
 BUSINESS_VAULT = "business_vault/models/business_vault"
 NOT_GHOST = "record_source <> 'AUTOMATE_DV_SYSTEM'"  # ghost records have no parent and NULL payloads
+# Stands for the rows the build added (dbt_vault/macros/tests/: the project's get_where_subquery
+# replaces it when the test runs, by the batch range in DVKIT_BATCH_FROM/TO; all rows when unset).
+IN_WINDOW = "__dvkit_window__"
 RAW_VAULT = f"{MODELS}/raw_vault"
 
 
@@ -422,17 +425,29 @@ def _origins(entities: Iterable[Any]) -> str:
     return ", ".join(sorted({entity.origin.path for entity in entities})) or "the spec"
 
 
-def _not_null() -> str:
-    return "not_null"
+# -- data tests of the raw vault: per-row rules see the build's window only, uniqueness looks the
+# window's keys up in the whole table (README "Data tests")
+
+def _not_null(where: str = IN_WINDOW) -> dict[str, Any]:
+    return {"not_null": {"config": {"where": where}}}
 
 
 def _relationship(model: str, field: str) -> dict[str, Any]:
     # Ghost records (key '000...') have no parent row by design.
     return {"relationships": {"arguments": {"to": f"ref('{model}')", "field": field},
-                              "config": {"where": NOT_GHOST}}}
+                              "config": {"where": f"{NOT_GHOST} and {IN_WINDOW}"}}}
+
+
+def _unique() -> str:
+    return "dvkit_unique_in_window"
+
+
+def _unique_in_window(*columns: str) -> dict[str, Any]:
+    return {"dvkit_unique_in_window": {"arguments": {"columns": list(columns)}}}
 
 
 def _unique_together(*columns: str) -> dict[str, Any]:
+    """The business vault's uniqueness test (whole table)."""
     return {"dvkit_unique_combination": {"arguments": {"columns": list(columns)}}}
 
 
@@ -447,21 +462,21 @@ def _raw_vault_models(spec: Spec) -> list[dict[str, Any]]:
     for hub in spec.hubs:
         columns: list[dict[str, Any]] = [
             {"name": hub.key, "description": f"Hash of {', '.join(hub.business_key)}.",
-             "data_tests": ["unique", "not_null"]},
+             "data_tests": [_unique(), _not_null()]},
         ]
-        columns += [{"name": c, "description": "Business key, as first delivered.", "data_tests": ["not_null"]}
+        columns += [{"name": c, "description": "Business key, as first delivered.", "data_tests": [_not_null()]}
                     for c in hub.business_key]
         columns += _audit_columns()
         models.append({"name": hub.model, "description": hub.description or f"Hub {hub.name}.", "columns": columns})
     for link in spec.links:
         columns = [{"name": link.key, "description": f"Hash of the keys of {', '.join(link.hubs)}"
                     + (f" and {', '.join(link.dependent_child_key)}." if link.dependent_child_key else "."),
-                    "data_tests": ["unique", "not_null"]}]
+                    "data_tests": [_unique(), _not_null()]}]
         for name in link.hubs:
             hub = spec.hub(name)
             columns.append({"name": hub.key, "description": f"Key of hub {name}.",
                             "data_tests": [_not_null(), _relationship(hub.model, hub.key)]})
-        columns += [{"name": c, "description": "Dependent child key.", "data_tests": ["not_null"]}
+        columns += [{"name": c, "description": "Dependent child key.", "data_tests": [_not_null()]}
                     for c in link.dependent_child_key]
         columns += _audit_columns()
         models.append({"name": link.model, "description": link.description or f"Link {link.name}.",
@@ -471,7 +486,7 @@ def _raw_vault_models(spec: Spec) -> list[dict[str, Any]]:
         columns = [
             _parent_key(parent),
             {"name": sat.hashdiff, "description": "Hash of the payload, sorted by column name.",
-             "data_tests": ["not_null"]},
+             "data_tests": [_not_null()]},
         ]
         columns += [{"name": c} for c in sat.stored_payload]
         columns.append({"name": "effective_from",
@@ -480,53 +495,53 @@ def _raw_vault_models(spec: Spec) -> list[dict[str, Any]]:
         model: dict[str, Any] = {"name": sat.model, "description": sat.description or f"Satellite {sat.name}."}
         if sat.personal_data:
             model["meta"] = {"personal_data": True, "retention": spec.source(sat.source).retention}
-        models.append({**model, "data_tests": [_unique_together(parent.key, "load_datetime")], "columns": columns})
+        models.append({**model, "data_tests": [_unique_in_window(parent.key, "load_datetime")], "columns": columns})
     for ma_sat in spec.multi_active_satellites:
         parent = spec.parent_of(ma_sat)
         columns = [_parent_key(parent)]
         columns += [{"name": c, "description": "Child key: tells the active rows of one key apart.",
-                     "data_tests": [{"not_null": {"config": {"where": NOT_GHOST}}}]} for c in ma_sat.child_key]
+                     "data_tests": [_not_null(f"{NOT_GHOST} and {IN_WINDOW}")]} for c in ma_sat.child_key]
         columns += [{"name": c} for c in ma_sat.stored_payload]
         columns += [{"name": ma_sat.hashdiff, "description": "Hash of the child key and payload of the row.",
-                     "data_tests": ["not_null"]},
+                     "data_tests": [_not_null()]},
                     {"name": "effective_from", "description": "Business effective time (the load time)."}]
         columns += _audit_columns()
         models.append({"name": ma_sat.model, "description": ma_sat.description or f"Satellite {ma_sat.name}.",
-                       "data_tests": [_unique_together(parent.key, *ma_sat.child_key, "load_datetime")],
+                       "data_tests": [_unique_in_window(parent.key, *ma_sat.child_key, "load_datetime")],
                        "columns": columns})
     for eff in spec.effectivity_satellites:
         link = spec.link(eff.link)
         columns = [_parent_key(link)]
         columns += [{"name": spec.hub(h).key, "description": ("Driving key" if h in eff.driving_key
                                                               else "Secondary key") + f": hub {h}.",
-                     "data_tests": ["not_null"]} for h in link.hubs]
+                     "data_tests": [_not_null()]} for h in link.hubs]
         columns += [
             {"name": "start_date", "description": "When the relationship came into force.",
-             "data_tests": ["not_null"]},
+             "data_tests": [_not_null()]},
             {"name": "end_date", "description": "When it ended (9999-12-31: still in force).",
-             "data_tests": ["not_null"]},
+             "data_tests": [_not_null()]},
             {"name": "effective_from", "description": "Business effective time of the row."},
         ]
         columns += _audit_columns()
         models.append({"name": eff.model, "description": eff.description or f"Effectivity of {link.model}.",
-                       "data_tests": [_unique_together(link.key, "load_datetime", "end_date")],
+                       "data_tests": [_unique_in_window(link.key, "load_datetime", "end_date")],
                        "columns": columns})
     for xts in spec.tracking_satellites:
         parent = spec.parent_of(xts)
         columns = [_parent_key(parent),
                    {"name": "hashdiff", "description": "Hashdiff of the tracked satellite's payload as delivered.",
-                    "data_tests": ["not_null"]},
+                    "data_tests": [_not_null()]},
                    {"name": "satellite_name", "description": "The satellite the delivery belongs to.",
-                    "data_tests": ["not_null", {"accepted_values": {"arguments": {
+                    "data_tests": [_not_null(), {"accepted_values": {"arguments": {
                         "values": [spec.satellite(n).model for n in xts.satellites]},
-                        "config": {"where": NOT_GHOST}}}]}]
+                        "config": {"where": f"{NOT_GHOST} and {IN_WINDOW}"}}}]}]
         columns += _audit_columns()
         models.append({"name": xts.model, "description": xts.description or f"Tracking of {parent.model}.",
-                       "data_tests": [_unique_together(parent.key, "hashdiff", "satellite_name", "load_datetime")],
+                       "data_tests": [_unique_in_window(parent.key, "hashdiff", "satellite_name", "load_datetime")],
                        "columns": columns})
     for ref in spec.reference_tables:
         columns = [{"name": ref.key, "description": "Reference key, as delivered.",
-                    "data_tests": ["unique", "not_null"]}]
+                    "data_tests": [_unique(), _not_null()]}]
         columns += [{"name": c} for c in ref.payload]
         columns += _audit_columns()
         models.append({"name": ref.model, "description": ref.description or f"Reference data {ref.name}.",
@@ -558,6 +573,6 @@ def _raw_vault_sources(models: list[dict[str, Any]], raw_vault_yaml: GeneratedFi
 def _audit_columns() -> list[dict[str, Any]]:
     return [
         {"name": "load_datetime", "description": "Load time of the batch that first delivered this row.",
-         "data_tests": ["not_null"]},
-        {"name": "record_source", "description": "Source file the row came from.", "data_tests": ["not_null"]},
+         "data_tests": [_not_null()]},
+        {"name": "record_source", "description": "Source file the row came from.", "data_tests": [_not_null()]},
     ]

@@ -67,7 +67,12 @@ def test_stages_hash_what_the_spec_says() -> None:
 def test_generated_yaml_tests_keys_and_relationships() -> None:
     files = {f.path: f.body for f in plan(_golden_spec())}
     yml = files["dbt_vault/models/raw_vault/_raw_vault.yml"]
-    assert "name: order_line_hk\n    description: Hash of the keys of order, product and item_no.\n    data_tests:\n    - unique\n    - not_null" in yml
+    # Uniqueness looks the build's keys up in the whole table; per-row rules read the build's rows only.
+    assert ("name: order_line_hk\n    description: Hash of the keys of order, product and item_no.\n"
+            "    data_tests:\n    - dvkit_unique_in_window\n    - not_null:\n        config:\n"
+            "          where: __dvkit_window__\n") in yml
+    assert "where: record_source <> 'AUTOMATE_DV_SYSTEM' and __dvkit_window__" in yml  # relationships
+    assert "\n    - unique\n" not in yml and "dvkit_unique_combination" not in yml
     assert "to: ref('hub_product')" in yml
 
 

@@ -1,0 +1,41 @@
+{#-
+    The build window: the raw vault rows a build added. dvkit passes the landing batches a build
+    stages as DVKIT_BATCH_FROM / DVKIT_BATCH_TO; a row is in the window when its load_datetime is
+    the load time of one of those batches.
+
+    The variables are read only while tests run (`execute`), never while dbt parses: a value read
+    at parse time would be tracked by dbt's partial parsing, and every build (a new range) would
+    parse the YAML of ~150 tests again.
+-#}
+
+{#- (first, last) batch of the window, or none when the tests must see the whole table: the range
+    is unset, or starts at the first batch (0 or 1), which is the whole vault with its ghost records. -#}
+{% macro dvkit_window_batches() %}
+    {%- if not execute -%}
+        {%- do return(none) -%}
+    {%- endif -%}
+    {%- set bounds = [] -%}
+    {%- for name, default in [('DVKIT_BATCH_FROM', '0'), ('DVKIT_BATCH_TO', '9223372036854775807')] -%}
+        {%- set value = env_var(name, default) | trim -%}
+        {%- if not value.isdigit() -%}
+            {{ exceptions.raise_compiler_error(name ~ "='" ~ value ~ "' is not a batch id: set it to a whole "
+                                               ~ "number (a landing.batches batch_id) or unset it to test every row") }}
+        {%- endif -%}
+        {%- do bounds.append(value | int) -%}
+    {%- endfor -%}
+    {%- if bounds[0] <= 1 -%}
+        {%- do return(none) -%}
+    {%- endif -%}
+    {%- do return(bounds) -%}
+{% endmacro %}
+
+{#- A SQL condition true for the rows of the window (`true` when there is no window). -#}
+{% macro dvkit_window() %}
+    {%- set batches = dvkit_window_batches() -%}
+    {%- if batches is none -%}
+        {%- do return('true') -%}
+    {%- endif -%}
+    {#- landing.batches is written by `dvkit load`, outside dbt: no source() for it. -#}
+    {%- do return('load_datetime in (select load_ts from landing.batches where batch_id between '
+                  ~ batches[0] ~ ' and ' ~ batches[1] ~ ')') -%}
+{% endmacro %}
