@@ -113,6 +113,7 @@ def test_a_row_outside_the_window_is_not_scanned_and_is_without_a_window(vault: 
                  "where city = 'Porto'")
     try:
         assert _failing(root, db, FEB_ONLY) == set()
+        assert _failing(root, db, (3, 3)) == set()  # no such batch yet: a build that added nothing
         expected = {"not_null_hub_person_record_source",
                     "relationships_sat_person_home_person_hk__person_hk__ref_hub_person_"}
         assert expected <= _failing(root, db, None)

@@ -29,13 +29,25 @@
     {%- do return(bounds) -%}
 {% endmacro %}
 
-{#- A SQL condition true for the rows of the window (`true` when there is no window). -#}
+{#- A SQL condition true for the rows of the window (`true` when there is no window). The batches'
+    load times are written into it as literals: PostgreSQL then estimates the window's rows from the
+    column's statistics and looks them up by index (a subquery on landing.batches leaves it guessing,
+    and it hashes the whole parent table: 0.35 s against 0.03 s for a relationships test at SF 5). -#}
 {% macro dvkit_window() %}
     {%- set batches = dvkit_window_batches() -%}
     {%- if batches is none -%}
         {%- do return('true') -%}
     {%- endif -%}
     {#- landing.batches is written by `dvkit load`, outside dbt: no source() for it. -#}
-    {%- do return('load_datetime in (select load_ts from landing.batches where batch_id between '
-                  ~ batches[0] ~ ' and ' ~ batches[1] ~ ')') -%}
+    {%- set load_times -%}
+        select string_agg(distinct quote_literal(load_ts::text) || '::timestamp', ', ')
+        from landing.batches
+        where batch_id between {{ batches[0] }} and {{ batches[1] }}
+    {%- endset -%}
+    {%- set listed = run_query(load_times).columns[0].values()[0] -%}
+    {#- no batch in the range (a build with nothing pending): the build added no row #}
+    {%- if not listed -%}
+        {%- do return('false') -%}
+    {%- endif -%}
+    {%- do return('load_datetime in (' ~ listed ~ ')') -%}
 {% endmacro %}
