@@ -27,49 +27,6 @@
 {%- if not nk_columns or not models -%}
     {{- exceptions.raise_compiler_error("automate_dv.hub: src_nk and source_model are required") -}}
 {%- endif -%}
-{%- set output_columns = [pk] + nk_columns + extra_columns + [src_ldts, src_source] -%}
-
-with staged_keys as (
-    -- every staged row with a key; the casts fix the table's types
-    {%- for model in models %}
-    select
-        {{ ([pk] + nk_columns + extra_columns) | join(",\n        ") }},
-        cast({{ src_ldts }} as timestamp) as {{ src_ldts }},
-        cast({{ src_source }} as text) as {{ src_source }}
-    from {{ ref(model) }}
-    where {{ pk }} is not null
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
-),
-
-first_arrivals as (
-    -- the earliest row of each key; ties are broken the same way on every run
-    select
-        staged_keys.*,
-        row_number() over (
-            partition by {{ pk }}
-            order by {{ src_ldts }}, {{ src_source }}, {{ nk_columns | join(", ") }}
-        ) as arrival_order
-    from staged_keys
-),
-
-new_keys as (
-    select *
-    from first_arrivals
-    where arrival_order = 1
-    {%- if is_incremental() %}
-      -- a key already stored keeps its first business key and load time
-      and not exists (
-          select 1 from {{ this }} as stored
-          where stored.{{ pk }} = first_arrivals.{{ pk }}
-      )
-    {%- endif %}
-)
-
-select
-    {{ output_columns | join(",\n    ") }}
-from new_keys
+{{- automate_dv.first_arrivals(pk, nk_columns, extra_columns, src_ldts, src_source, models, required=[]) }}
 
 {%- endmacro -%}

@@ -26,52 +26,6 @@
 {%- if not fk_columns or not models -%}
     {{- exceptions.raise_compiler_error("automate_dv.link: src_fk and source_model are required") -}}
 {%- endif -%}
-{%- set output_columns = [pk] + fk_columns + extra_columns + [src_ldts, src_source] -%}
-
-with staged_links as (
-    -- staged rows with a link key and every hub key; the casts fix the table's types
-    {%- for model in models %}
-    select
-        {{ ([pk] + fk_columns + extra_columns) | join(",\n        ") }},
-        cast({{ src_ldts }} as timestamp) as {{ src_ldts }},
-        cast({{ src_source }} as text) as {{ src_source }}
-    from {{ ref(model) }}
-    where {{ pk }} is not null
-    {%- for fk in fk_columns %}
-      and {{ fk }} is not null
-    {%- endfor %}
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
-),
-
-first_arrivals as (
-    -- the earliest row of each link key; ties are broken the same way on every run
-    select
-        staged_links.*,
-        row_number() over (
-            partition by {{ pk }}
-            order by {{ src_ldts }}, {{ src_source }}, {{ fk_columns | join(", ") }}
-        ) as arrival_order
-    from staged_links
-),
-
-new_links as (
-    select *
-    from first_arrivals
-    where arrival_order = 1
-    {%- if is_incremental() %}
-      -- a link already stored is not inserted again
-      and not exists (
-          select 1 from {{ this }} as stored
-          where stored.{{ pk }} = first_arrivals.{{ pk }}
-      )
-    {%- endif %}
-)
-
-select
-    {{ output_columns | join(",\n    ") }}
-from new_links
+{{- automate_dv.first_arrivals(pk, fk_columns, extra_columns, src_ldts, src_source, models, required=fk_columns) }}
 
 {%- endmacro -%}
