@@ -5,7 +5,7 @@ Usage::
     python -m generator.synth.measure /path/to/olist > generator/synth/profile.py
 
 The directory must hold the Kaggle files as ``*.csv.gz`` laid out like
-``/work/shared/data/olist`` (a coherent top-level subset, ``complete/`` and ``partial/``).
+``../shared/data/olist`` beside the project (a coherent top-level subset, ``complete/`` and ``partial/``).
 Only aggregate figures (counts, rates, quantiles, centroids) and short labels
 (category names, state codes, city names) are emitted; no data row is copied.
 The generator never imports this module.

@@ -2,7 +2,7 @@
 
 Most tests use a small hand-written folder (plain and gzip files, a BOM, CRLF inside a quoted
 review comment) whose every row has a known fate; the rest check invariants on the real subset in
-``/work/shared/data/olist`` (skipped when absent).
+``../shared/data/olist`` beside the project (skipped when absent).
 """
 
 from __future__ import annotations
