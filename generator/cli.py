@@ -393,10 +393,7 @@ def synth(scale: float, out_dir: Path, seed: int, use_gzip: bool, batches: int, 
         raise DvkitError(f"--change-rate must be above 0 and at most 1, got {rate}",
                          hint="0.01 changes 1% of the rows in each batch")
     started = time.monotonic()
-
-    def progress(name: str, rows: int) -> None:
-        err.print(f"  wrote {name}: {rows:,} rows ({time.monotonic() - started:.1f}s)", markup=False)
-
+    progress = _progress("wrote")
     out_dir.mkdir(parents=True, exist_ok=True)
     if batches == 0:
         counts = synth_generate(scale, out_dir, seed=seed, gzip=use_gzip, progress=progress)

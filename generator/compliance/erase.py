@@ -70,7 +70,7 @@ from psycopg import sql
 from generator.db import Database
 from generator.errors import DvkitError
 from generator.hashing import as_text, hash_key, hashdiff
-from generator.spec.model import Hub, MultiActiveSatellite, Satellite, Source, Spec, TrackingSatellite
+from generator.spec.model import Hub, Lookup, MultiActiveSatellite, Satellite, Source, Spec, TrackingSatellite
 
 VAULT_SCHEMA = "raw_vault"
 LANDING_SCHEMA = "landing"
@@ -279,6 +279,14 @@ def _same_key(column: sql.Composable) -> sql.Composable:
                    "nullif(upper(trim(cast(%s as text))), '')").format(column)
 
 
+def _lookup_reaching(source: Source, column: str) -> Lookup:
+    """The lookup that gives ``source`` the key column it does not hold itself."""
+    lookup = next((lk for lk in source.lookups if column in lk.columns), None)
+    if lookup is None:  # the validator makes this impossible; say so rather than erase nothing
+        raise DvkitError(f"cannot find the key column '{column}' in landing.{source.name}")
+    return lookup
+
+
 def _landing_match(target: LandingTarget) -> sql.Composable:
     """Rows of the source whose key matches, reaching a key column through a lookup when needed."""
     source = target.source
@@ -287,9 +295,7 @@ def _landing_match(target: LandingTarget) -> sql.Composable:
         if column in source.column_names:
             conditions.append(_same_key(sql.Identifier(column)))
             continue
-        lookup = next((lk for lk in source.lookups if column in lk.columns), None)
-        if lookup is None:  # the validator makes this impossible; say so rather than erase nothing
-            raise DvkitError(f"cannot find the key column '{column}' in landing.{source.name}")
+        lookup = _lookup_reaching(source, column)
         conditions.append(sql.SQL("{on} in (select {on} from {table} where {match})").format(
             on=sql.Identifier(lookup.on), table=sql.Identifier(LANDING_SCHEMA, lookup.source),
             match=_same_key(sql.Identifier(column))))
@@ -317,7 +323,7 @@ def _needles(conn: psycopg.Connection, target: LandingTarget, values: list[str])
         if column in target.source.column_names:
             found.append({text})
             continue
-        lookup = next(lk for lk in target.source.lookups if column in lk.columns)
+        lookup = _lookup_reaching(target.source, column)
         rows = conn.execute(sql.SQL("select distinct cast({on} as text) from {table} where {match}").format(
             on=sql.Identifier(lookup.on), table=sql.Identifier(LANDING_SCHEMA, lookup.source),
             match=_same_key(sql.Identifier(column))), [value]).fetchall()
