@@ -103,23 +103,14 @@ def fresh_database(admin: Any, name: str) -> Any:
     return Database(**{**admin.__dict__, "dbname": name})
 
 
-def raw_vault_build(db: Any) -> tuple[float, dict[str, float]]:
-    """Stage the pending batches and build the raw vault as `dvkit build` does (without the business
-    vault); return the wall time and each model's own time."""
-    from generator.build import DBT_PROJECT, _record, pending_batches, resolve_automate_dv, run_dbt
-    from generator.errors import DvkitError
+def raw_vault_build(db: Any, spec: Any) -> tuple[float, dict[str, float]]:
+    """Build the pending batches as `dvkit build` does, without the business vault; return the wall
+    time of the dbt run and each model's own time."""
+    from generator.build import build
 
-    package = resolve_automate_dv(REPO, "builtin")
-    first, last = pending_batches(db)
-    started = time.perf_counter()
-    run_started = dt.datetime.now(dt.timezone.utc)
-    outcome = run_dbt(REPO, db, ["build"], (first, last),
-                      progress=lambda line: print(f"    {line}", file=sys.stderr), dbt_project=DBT_PROJECT)
-    seconds = time.perf_counter() - started
-    if not outcome.success:
-        raise DvkitError("dbt build failed:\n  " + "\n  ".join(outcome.failures))
-    _record(db, first, last, package, run_started)
-    return seconds, _node_seconds()
+    result = build(REPO, db, spec, "builtin", progress=lambda line: print(f"    {line}", file=sys.stderr),
+                   business_vault=False)
+    return result.run_seconds[0], _node_seconds()
 
 
 def _node_seconds() -> dict[str, float]:
@@ -170,7 +161,7 @@ def one_scale(scale: float) -> dict[str, Any]:
     rows = sum(loaded.rows.values())
     log(f"loaded {rows:,} rows in {load_s:.1f}s; full build")
     settle(db)
-    full_s, full_models = raw_vault_build(db)
+    full_s, full_models = raw_vault_build(db, spec)
     log(f"full build {full_s:.1f}s; lower bound")
     settle(db)
     bound_s = lower_bound(db)
@@ -181,7 +172,7 @@ def one_scale(scale: float) -> dict[str, Any]:
     changes = load_batch(db, spec, data / "batch_001", CHANGES_LOAD_TIME)
     changes_load_s = time.perf_counter() - started
     settle(db)
-    incremental_s, incremental_models = raw_vault_build(db)
+    incremental_s, incremental_models = raw_vault_build(db, spec)
     log(f"incremental {incremental_s:.1f}s")
     with db.connect() as conn:
         size = conn.execute("select pg_database_size(current_database())").fetchone()

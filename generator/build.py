@@ -193,11 +193,12 @@ def pending_batches(db: Database) -> tuple[int, int]:
 
 
 def build(project_dir: Path, db: Database, spec: Spec, mode: str = "auto", log: Log = lambda _: None,
-          progress: Log | None = None, per_batch: bool = False) -> BuildResult:
+          progress: Log | None = None, per_batch: bool = False, business_vault: bool = True) -> BuildResult:
     """Stage the pending batches and load the raw vault; record each build when dbt succeeds.
 
     All pending batches go through one dbt run (the table macros take each key's batches in load
-    time order); ``per_batch`` runs dbt once per batch instead, for comparison.
+    time order); ``per_batch`` runs dbt once per batch instead, for comparison. Then the business
+    vault and marts are built, unless ``business_vault`` is False (the benchmark times the raw vault).
     """
     started = dt.datetime.now(dt.timezone.utc)
     package = resolve_automate_dv(project_dir, mode, log)
@@ -227,7 +228,7 @@ def build(project_dir: Path, db: Database, spec: Spec, mode: str = "auto", log: 
             _record(db, first, last, package, run_started)
     log(f"raw vault: {models} models built, {tests} data tests passed"
         + (f" ({len(ranges)} runs)" if per_batch else ""))
-    if _has_models(project_dir / BUSINESS_PROJECT):
+    if business_vault and _has_models(project_dir / BUSINESS_PROJECT):
         outcome = run_dbt(project_dir, db, ["build"], None, progress, BUSINESS_PROJECT)
         if not outcome.success:
             details = "\n  ".join(outcome.failures) or "see business_vault/logs/dbt.log"
