@@ -35,7 +35,7 @@ BUILTIN_PACKAGE = "automate_dv_local"
 BUILTIN_MARKER = ".dvkit-builtin"
 BATCH_ENV = ("DVKIT_BATCH_FROM", "DVKIT_BATCH_TO")  # the batch range the staging models read
 HUB_HOST = ("hub.getdbt.com", 443)
-MODES = ("auto", "hub", "builtin")
+BUILTIN_KIND = "dvkit built-in"
 
 Log = Callable[[str], None]
 
@@ -47,6 +47,11 @@ class PackageChoice:
 
     def describe(self) -> str:
         return f"AutomateDV {self.version}: {self.kind}"
+
+    @property
+    def is_release(self) -> bool:
+        """The published AutomateDV (not dvkit's own implementation)."""
+        return self.kind != BUILTIN_KIND
 
 
 def _package_version(folder: Path) -> str:
@@ -88,7 +93,7 @@ def resolve_automate_dv(project_dir: Path, mode: str = "auto", log: Log = lambda
     if installed.exists():
         shutil.rmtree(installed)
     shutil.copytree(source, installed)
-    return PackageChoice("dvkit built-in", _package_version(source))
+    return PackageChoice(BUILTIN_KIND, _package_version(source))
 
 
 @dataclass
@@ -211,6 +216,11 @@ def build(project_dir: Path, db: Database, spec: Spec, mode: str = "auto", log: 
     else:
         log(f"staging batch(es) {batch_from}..{batch_to}")
         _warn_late(db, batch_from, batch_to, log)
+        if package.is_release and not per_batch and batch_to > batch_from:
+            # The release's eff_sat and ref_table read one load per run (its first build of an eff_sat
+            # inserts every staged row; its ref_table every new row of any staged load).
+            log(f"AutomateDV's release loads one batch per run: {batch_to - batch_from + 1} dbt runs")
+            per_batch = True
         ranges = [(b, b) for b in range(batch_from, batch_to + 1)] if per_batch else [(batch_from, batch_to)]
     models = tests = 0
     run_seconds = []

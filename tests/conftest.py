@@ -16,6 +16,8 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 OLIST_DATA = SHARED / "data" / "olist"
 HASH_VECTORS = SHARED / "reference" / "hash_vectors.json"
+# The released AutomateDV and dbt_utils, as the dbt hub delivers them: the oracle of the parity tests.
+RELEASED_PACKAGES = SHARED / "reference" / "dbt_packages"
 
 
 @pytest.fixture(scope="session")

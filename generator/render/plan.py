@@ -22,6 +22,7 @@ import yaml
 
 from generator.render import drift
 from generator.spec.model import (
+    EFFECTIVITY_DATES,
     Bridge,
     Hub,
     Link,
@@ -137,7 +138,8 @@ def plan(spec: Spec) -> list[GeneratedFile]:
     files = [_project_file(spec), _landing_sources(spec), _staging_yaml(spec, staged), raw_vault_yaml,
              _raw_vault_sources(raw_vault_models, raw_vault_yaml), _hash_definitions(spec)]
     for source in staged:
-        files.append(GeneratedFile(f"{STAGING}/pending_{source.name}.sql", _render("pending.sql.j2", source=source),
+        files.append(GeneratedFile(f"{STAGING}/pending_{source.name}.sql", _render("pending.sql.j2", source=source,
+                                                                  first_line_per=spec.first_line_per_key(source.name)),
                                    source.origin.path, f"source {source.name}"))
         files.append(_stage(spec, source))
     for hub in spec.hubs:
@@ -376,7 +378,7 @@ def _stage(spec: Spec, source: Source) -> GeneratedFile:
                 hashed.append(Hashed(ma_sat.hashdiff, ma_sat.child_key + ma_sat.payload, is_hashdiff=True))
     if any(eff.source == source.name for eff in spec.effectivity_satellites):
         # A relationship starts when it is first loaded and stays open until another replaces it.
-        derived += [("start_date", "_load_ts"), ("end_date", "'!9999-12-31 00:00:00'")]
+        derived += list(EFFECTIVITY_DATES)
     return GeneratedFile(f"{STAGING}/stg_{source.name}.sql",
                          _render("stage.sql.j2", source=source, derived=derived, hashed=hashed, added=added),
                          source.origin.path, f"source {source.name}")
@@ -540,8 +542,9 @@ def _raw_vault_models(spec: Spec) -> list[dict[str, Any]]:
                        "data_tests": [_unique_in_window(parent.key, "hashdiff", "satellite_name", "load_datetime")],
                        "columns": columns})
     for ref in spec.reference_tables:
+        # Without one_row_per_key a key may hold several rows (every distinct row of its first delivery).
         columns = [{"name": ref.key, "description": "Reference key, as delivered.",
-                    "data_tests": [_unique(), _not_null()]}]
+                    "data_tests": [_unique(), _not_null()] if ref.one_row_per_key else [_not_null()]}]
         columns += [{"name": c} for c in ref.payload]
         columns += _audit_columns()
         models.append({"name": ref.model, "description": ref.description or f"Reference data {ref.name}.",

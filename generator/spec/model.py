@@ -156,6 +156,11 @@ class MultiActiveSatellite:
         return f"ma_sat_{self.name}"
 
 
+# The stage's start and end dates of an effectivity satellite. The end date is typed in the stage:
+# AutomateDV's release unions it with the stored (timestamp) end dates without casting it.
+EFFECTIVITY_DATES = (("start_date", "_load_ts"), ("end_date", "cast('9999-12-31 00:00:00' as timestamp)"))
+
+
 @dataclass(frozen=True)
 class EffectivitySatellite:
     """When each relationship of a link is in force, per driving key (auto end-dated)."""
@@ -189,7 +194,11 @@ class TrackingSatellite:
 
 @dataclass(frozen=True)
 class ReferenceTable:
-    """Reference data keyed by a natural key (not hashed), one row per key."""
+    """Reference data keyed by a natural key (not hashed).
+
+    A new key gets every distinct row of its first delivery (AutomateDV's ``ref_table``); with
+    ``one_row_per_key`` the staging passes on only the first line of each key in each delivery.
+    """
 
     name: str
     source: str
@@ -197,6 +206,7 @@ class ReferenceTable:
     payload: tuple[str, ...]
     origin: Origin
     description: str = ""
+    one_row_per_key: bool = False
 
     @property
     def model(self) -> str:
@@ -300,6 +310,18 @@ class Spec:
             if entity.name == sat.parent:
                 return entity
         raise KeyError(sat.parent)
+
+    def models_fed_by(self, source: str) -> list[str]:
+        """The raw vault models that read the stage of ``source``, in a stable order."""
+        fed = [hub.model for hub in self.hubs if any(feed.source == source for feed in hub.feeds)]
+        fed += [link.model for link in self.links if source in link.sources]
+        fed += [sat.model for sat in (*self.satellites, *self.multi_active_satellites, *self.effectivity_satellites,
+                                      *self.reference_tables) if sat.source == source]
+        return fed
+
+    def first_line_per_key(self, source: str) -> str | None:
+        """The key whose first line per delivery is all the staging of ``source`` passes on, if any."""
+        return next((ref.key for ref in self.reference_tables if ref.source == source and ref.one_row_per_key), None)
 
     def vault_models(self) -> list[str]:
         """Every raw vault table, hubs first, in a stable order."""

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.spec.model import (
+    EFFECTIVITY_DATES,
     Bridge,
     ComputedSatellite,
     EffectivitySatellite,
@@ -247,6 +248,7 @@ class _Checker:
             settings=self._settings(),
         )
         self._stage_columns_apart(spec)
+        self._one_row_sources_alone(spec)
         return spec
 
     def _free_text(self) -> None:
@@ -287,9 +289,8 @@ class _Checker:
                                    sat.origin))
             for eff in spec.effectivity_satellites:
                 if eff.source == source.name:
-                    claims += [("start_date", "_load_ts", f"effectivity satellite '{eff.name}'", eff.origin),
-                               ("end_date", "'!9999-12-31 00:00:00'", f"effectivity satellite '{eff.name}'",
-                                eff.origin)]
+                    claims += [(column, expression, f"effectivity satellite '{eff.name}'", eff.origin)
+                               for column, expression in EFFECTIVITY_DATES]
             own = set(source.staged_columns())
             derived: dict[str, tuple[str, str]] = {name: (expression, "dvkit") for name, expression in (
                 ("load_datetime", "_load_ts"), ("record_source", "_record_source"), ("effective_from", "_load_ts"))}
@@ -808,11 +809,28 @@ class _Checker:
                          f"({', '.join(personal)})", "reference data is shared by every key and cannot be "
                          "erased per person: keep personal data in satellites")
                 ok = False
+            one_row = entry.get("one_row_per_key", False)
+            if not isinstance(one_row, bool):
+                self.add(path, entry.line_of("one_row_per_key"), f"one_row_per_key of reference table "
+                         f"'{entry['name']}' must be true or false, not {one_row!r}", "write true or false")
+                ok = False
             if ok:
                 result[entry["name"]] = ReferenceTable(entry["name"], source.name, key, _names(entry["payload"]),
                                                        Origin(path, entry.line),
-                                                       str(entry.get("description", "")).strip())
+                                                       str(entry.get("description", "")).strip(), one_row)
         return result
+
+    def _one_row_sources_alone(self, spec: Spec) -> None:
+        """A source cut to one line per key in its staging must feed nothing that needs the other lines."""
+        for ref in spec.reference_tables:
+            if not ref.one_row_per_key:
+                continue
+            others = [model for model in spec.models_fed_by(ref.source) if model != ref.model]
+            if others:
+                self.add(ref.origin.path, ref.origin.line, f"reference table '{ref.name}' keeps one row per key, "
+                         f"so the staging of source '{ref.source}' passes on only the first line of each "
+                         f"{ref.key}; {', '.join(others)} also read(s) that source and would lose rows",
+                         f"declare a second source for the same file, or drop one_row_per_key")
 
     def _point_in_time(self, satellites: dict[str, Satellite]) -> dict[str, PointInTime]:
         result: dict[str, PointInTime] = {}

@@ -29,7 +29,7 @@ from sqlglot import exp
 
 from generator.render.plan import plan
 from generator.render.writer import content_of
-from generator.spec.model import Spec
+from generator.spec.model import EFFECTIVITY_DATES, Spec
 from generator.spec.structure import schema
 from generator.spec.validate import (
     LANDING_COLUMNS,
@@ -830,6 +830,8 @@ def test_valid_specs_are_accepted_and_render_safely(files: dict[str, str]) -> No
 
 JINJA_OPENERS = ("{{", "{%", "{#")
 LITERAL = re.compile(r"'([^'\n]*)'|\"([^\"\n]*)\"")
+# The derived columns dvkit writes as SQL expressions (the spec only ever names columns).
+TYPED_CONSTANTS = {expression for _, expression in EFFECTIVITY_DATES if not expression.startswith("_")}
 SAFE_LITERAL = re.compile(r"^[A-Za-z0-9_!:., +\-]*$")
 LINE_BREAKS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
 
@@ -990,6 +992,9 @@ class _FakeDbt:
                 assert SAFE_LITERAL.match(value[1:])
                 select.append(f"'{value[1:]}' as {name}")
                 kinds[name] = "text"
+            elif value in TYPED_CONSTANTS:  # dvkit's own expressions, never text from the spec
+                select.append(f"{value} as {name}")
+                kinds[name] = "time"
             else:
                 assert self.ident(value) in columns, f"{self.current}: derived {name} reads unknown {value}"
                 if name != value:

@@ -22,8 +22,8 @@
     load time (the greatest effective-from, then the earliest end date), inserted when its start or end
     date differs from the row before it for that link key (the first: from its latest stored row).
 
-    With var('enable_ghost_records') the table gets one ghost row: every key the ghost key, start date,
-    effective-from and load time 1900-01-01, end date 9999-12-31 (an open placeholder), extra columns NULL.
+    No ghost record, whatever var('enable_ghost_records') says: AutomateDV's release writes ghost records
+    into sat tables only.
 -#}
 {%- macro eff_sat(src_pk, src_dfk, src_sfk, src_start_date, src_end_date, src_eff, src_ldts, src_source,
                   source_model, src_extra_columns=none) -%}
@@ -61,7 +61,6 @@
 {%- endif -%}
 
 {%- set auto_end_dating = config.get('is_auto_end_dating', false) in [true, 'true', 'True', 'TRUE'] -%}
-{%- set ghost_records = var('enable_ghost_records', false) in [true, 'true', 'True', 'TRUE'] -%}
 {%- set key_columns = [pk] + dfk_columns + sfk_columns + extra_columns -%}
 {%- set output_columns = key_columns + [start_date, end_date, eff, src_ldts, src_source] -%}
 {#- what a closing row copies from the open row it ends (the driving key is the same) -#}
@@ -266,34 +265,5 @@ new_rows as (
 select
     {{ output_columns | join(",\n    ") }}
 from new_rows
-{%- if ghost_records %}
-
-union all
-
--- the ghost record: one per table, added on the first build or whenever it is missing; it is open
--- (end date 9999-12-31) so that a lookup of the rows in force at any time finds it
-select
-    {%- for column in [pk] + dfk_columns + sfk_columns %}
-    {{ automate_dv.ghost_key() }} as {{ column }},
-    {%- endfor %}
-    {%- for column in extra_columns %}
-    null as {{ column }},
-    {%- endfor %}
-    timestamp '1900-01-01 00:00:00' as {{ start_date }},
-    {{ open_end }} as {{ end_date }},
-    timestamp '1900-01-01 00:00:00' as {{ eff }},
-    timestamp '1900-01-01 00:00:00' as {{ src_ldts }},
-    text 'AUTOMATE_DV_SYSTEM' as {{ src_source }}
-{%- if is_incremental() %}
-where not exists (
-    -- the ghost's driving key is the ghost key too: the lookup uses the driving key's index
-    select 1 from {{ this }} as stored
-    where stored.{{ pk }} = {{ automate_dv.ghost_key() }}
-    {%- for column in dfk_columns %}
-      and stored.{{ column }} = {{ automate_dv.ghost_key() }}
-    {%- endfor %}
-)
-{%- endif %}
-{%- endif %}
 
 {%- endmacro -%}

@@ -15,7 +15,8 @@
       signature differs from the set before it (the first: from the key's latest stored set, the rows
       with its latest load time) is inserted whole. A changed member, a new or a missing child key
       re-insert the set; an identical set (case-only changes included) adds nothing.
-    With var('enable_ghost_records') the table gets one ghost row (child key and payload NULL).
+    No ghost record, whatever var('enable_ghost_records') says: AutomateDV's release writes ghost records
+    into sat tables only.
 -#}
 {%- macro ma_sat(src_pk, src_cdk, src_hashdiff, src_payload, src_eff=none, src_ldts=none, src_source=none,
                  source_model=none, src_extra_columns=none) -%}
@@ -57,7 +58,6 @@
 
 {%- set output_columns = [pk] + cdk_columns + payload_columns + extra_columns + [hashdiff] + eff_columns
                          + [src_ldts, src_source] -%}
-{%- set ghost_records = var('enable_ghost_records', false) in [true, 'true', 'True', 'TRUE'] -%}
 
 with staged_rows as (
     -- rows with a key and child key; the casts fix the table's types
@@ -167,29 +167,5 @@ new_rows as (
 select
     {{ output_columns | join(",\n    ") }}
 from new_rows
-{%- if ghost_records %}
-
-union all
-
--- the ghost record: one per table, added on the first build or whenever it is missing
--- (NULLs take their types from the rows above)
-select
-    {{ automate_dv.ghost_key() }} as {{ pk }},
-    {%- for column in cdk_columns + payload_columns + extra_columns %}
-    null as {{ column }},
-    {%- endfor %}
-    {{ automate_dv.ghost_key() }} as {{ hashdiff }},
-    {%- for eff in eff_columns %}
-    timestamp '1900-01-01 00:00:00' as {{ eff }},
-    {%- endfor %}
-    timestamp '1900-01-01 00:00:00' as {{ src_ldts }},
-    text 'AUTOMATE_DV_SYSTEM' as {{ src_source }}
-{%- if is_incremental() %}
-where not exists (
-    select 1 from {{ this }} as stored
-    where stored.{{ pk }} = {{ automate_dv.ghost_key() }}
-)
-{%- endif %}
-{%- endif %}
 
 {%- endmacro -%}

@@ -4,10 +4,10 @@
     Reference data keyed by a natural (unhashed) key. Columns: the reference key, payload (the extra
     columns)..., load time, record source.
 
-    Insert-only, one row per key, ever: a key already stored is not inserted again and later changes of
-    its payload are ignored. Among the staged rows of a key the earliest load time wins; ties are broken
-    by the payload columns in the listed order, ascending, NULLs last, then by record source. Rows with a
-    NULL key are skipped. source_model may list several staging models: they are read as one.
+    Insert-only per key: a key already stored is not inserted again and later changes of its payload
+    are ignored. A new key gets every distinct row it was staged with at its earliest staged load time
+    (the rows AutomateDV's release inserts when each batch is loaded in its own run). Rows with a NULL
+    key are skipped. source_model may list several staging models: they are read as one.
 -#}
 {%- macro ref_table(src_pk, src_extra_columns=none, src_ldts=none, src_source=none, source_model=none) -%}
     {{- adapter.dispatch('ref_table', 'automate_dv')(
@@ -46,33 +46,30 @@ with staged_rows as (
     {%- endfor %}
 ),
 
-first_arrivals as (
-    -- the earliest row of each key; ties are broken by the payload, so every run picks the same row
-    select
-        staged_rows.*,
-        row_number() over (
-            partition by {{ pk }}
-            order by {{ src_ldts }},
-                {%- for column in payload_columns %} {{ column }} asc nulls last,{% endfor %} {{ src_source }}
-        ) as arrival_order
+first_loads as (
+    -- the earliest staged load time of each key
+    select {{ pk }}, min({{ src_ldts }}) as first_ldts
     from staged_rows
+    group by {{ pk }}
 ),
 
-new_keys as (
-    select *
-    from first_arrivals
-    where arrival_order = 1
+new_rows as (
+    -- every distinct row of a key's first load; a key already stored keeps what it has
+    select distinct staged_rows.*
+    from staged_rows
+    inner join first_loads
+        on first_loads.{{ pk }} = staged_rows.{{ pk }}
+       and first_loads.first_ldts = staged_rows.{{ src_ldts }}
     {%- if is_incremental() %}
-      -- a key already stored keeps its first payload
-      and not exists (
-          select 1 from {{ this }} as stored
-          where stored.{{ pk }} = first_arrivals.{{ pk }}
-      )
+    where not exists (
+        select 1 from {{ this }} as stored
+        where stored.{{ pk }} = staged_rows.{{ pk }}
+    )
     {%- endif %}
 )
 
 select
     {{ output_columns | join(",\n    ") }}
-from new_keys
+from new_rows
 
 {%- endmacro -%}

@@ -1,0 +1,330 @@
+"""The same spec and batches give the same vault with AutomateDV's release and with dvkit's own macros.
+
+The oracle is the release as the dbt hub delivers it (AutomateDV 0.11.5 with dbt_utils 1.4.1, read from
+the shared reference folder and installed into the project's ``dbt_packages/``, where ``dbt deps``
+puts it). Each scenario loads its batches into one database, copies it, and builds one copy with each
+package through ``dvkit build``: the built-in stages every pending batch in one dbt run, the release
+one batch per run (as dvkit runs it). Then every table of the compared schemas must be identical:
+the same columns with the same types, and the same rows as a multiset (a doubled row is a difference).
+
+Scenarios:
+- ``paths``: a small spec of every entity kind (a ``payload_added`` column, both kinds of reference
+  table) and four hand-made batches that take every incremental path of every table macro: new,
+  changed, unchanged, case-only and A -> B -> A satellite rows; a multi-active set with a changed,
+  an added and a removed member; an effectivity satellite whose relationship moves and comes back;
+  re-deliveries for the tracking satellite; reference keys delivered twice. Raw and business vault.
+- ``olist_one_shot``: the real Olist subset as one batch. Raw vault, business vault and marts.
+- ``olist_monthly``: the real Olist subset replayed by month from June 2018 (the first batch holds
+  everything known by then; each later month brings new orders and status changes).
+- ``synthetic``: ``dvkit synth`` data with two change batches (customers, products and sellers moved).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import textwrap
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from psycopg import sql
+
+from generator.build import build
+from generator.db import Database, ensure_database
+from generator.load.landing import load_batch
+from generator.load.reader import find_file
+from generator.load.replay import load_replay
+from generator.spec.model import Spec
+from generator.synth import generate_batches
+
+from ..conftest import OLIST_DATA, RELEASED_PACKAGES
+from .project import make_project
+from .vault_compare import TableContent, row_differences, vault_tables
+
+pytestmark = [
+    pytest.mark.db,
+    pytest.mark.dbt,
+    pytest.mark.skipif(not (RELEASED_PACKAGES / "automate_dv" / "dbt_project.yml").exists(),
+                       reason="needs the released AutomateDV and dbt_utils in ../shared/reference/dbt_packages"),
+]
+needs_olist = pytest.mark.skipif(find_file(OLIST_DATA, "olist_orders_dataset.csv") is None,
+                                 reason="needs the Olist data in ../shared/data/olist")
+
+NAMES = ("built-in", "release")
+Loader = Callable[[Database, Spec], None]
+
+
+class Built:
+    """One scenario built twice: the tables of each build, and the release's database for checks."""
+
+    def __init__(self, builtin: dict[str, TableContent], release: dict[str, TableContent], db: Database) -> None:
+        self.builtin, self.release, self.release_db = builtin, release, db
+
+    def differences(self) -> list[str]:
+        return row_differences(self.builtin, self.release, NAMES)
+
+    def count(self, query: str) -> int:
+        with self.release_db.connect() as conn:
+            return int(conn.execute(query).fetchone()[0])  # type: ignore[index]
+
+
+def build_both(server: Database, root: Path, spec_files: dict[str, str] | None, business_vault: str,
+               load: Loader, schemas: tuple[str, ...]) -> Built:
+    """Load once, copy the database, build one copy with each package, read both."""
+    builtin_root, spec = make_project(root / "builtin", spec_files, business_vault)
+    release_root, _ = make_project(root / "release", spec_files, business_vault)
+    for package in ("automate_dv", "dbt_utils"):
+        shutil.copytree(RELEASED_PACKAGES / package, release_root / "dbt_vault" / "dbt_packages" / package)
+    name = f"parity_{uuid.uuid4().hex[:8]}"
+    ensure_database(server, name)
+    builtin_db = Database(**{**server.__dict__, "dbname": name})
+    load(builtin_db, spec)
+    release_db = Database(**{**server.__dict__, "dbname": f"{name}_release"})
+    with server.connect(autocommit=True) as conn:
+        conn.execute(sql.SQL("create database {} template {}").format(
+            sql.Identifier(release_db.dbname), sql.Identifier(name)))
+    build(builtin_root, builtin_db, spec, mode="builtin")
+    result = build(release_root, release_db, spec, mode="hub")
+    assert result.package.is_release
+    return Built(vault_tables(builtin_db, schemas), vault_tables(release_db, schemas), release_db)
+
+
+# -- paths: every incremental path of every table macro ---------------------------------------------
+
+PATHS_SPEC = {"vault.yml": """\
+    sources:
+      - name: customers
+        file: customers.csv
+        columns: {customer_id: text, customer_ref: text, city: text, zip: text}
+      - name: orders
+        file: orders.csv
+        columns: {order_id: text, customer_id: text, status: text, placed_at: timestamp, channel: text}
+        lookups:
+          - {source: customers, on: customer_id, columns: [customer_ref]}
+      - name: items
+        file: items.csv
+        columns: {order_no: text, item_no: integer, sku: text, price: numeric}
+      - name: payments
+        file: payments.csv
+        columns: {order_id: text, seq: integer, kind: text, amount: numeric}
+      - name: cities
+        file: cities.csv
+        columns: {city_code: text, city_name: text, region: text}
+      - name: zips
+        file: zips.csv
+        columns: {zip_code: text, lat: double, place: text}
+    hubs:
+      - name: customer
+        business_key: customer_ref
+        sources: [{source: customers}, {source: orders}]
+      - name: order
+        business_key: order_id
+        sources: [{source: orders}, {source: items, business_key: order_no}, {source: payments}]
+      - name: product
+        business_key: sku
+        sources: [{source: items}]
+    links:
+      - name: order_customer
+        hubs: [order, customer]
+        sources: [{source: orders}]
+      - name: order_line
+        hubs: [order, product]
+        dependent_child_key: item_no
+        sources: [{source: items}]
+    satellites:
+      - name: order_state
+        parent: order
+        source: orders
+        payload: [status, placed_at]
+        payload_added: [channel]
+        effective_from: placed_at
+      - name: customer_city
+        parent: customer
+        source: customers
+        payload: [city, zip]
+      - name: line_price
+        parent: order_line
+        source: items
+        payload: [price]
+    multi_active_satellites:
+      - name: order_payments
+        parent: order
+        source: payments
+        child_key: seq
+        payload: [kind, amount]
+    effectivity_satellites:
+      - name: order_customer
+        link: order_customer
+        driving_key: order
+    tracking_satellites:
+      - name: order
+        parent: order
+        satellites: [order_state]
+    reference_tables:
+      - name: cities
+        source: cities
+        key: city_code
+        payload: [city_name, region]
+      - name: zips
+        source: zips
+        key: zip_code
+        payload: [lat, place]
+        one_row_per_key: true
+    point_in_time_tables:
+      - name: order
+        parent: order
+        satellites: [order_state]
+        as_of: load_times
+    bridges:
+      - name: order_lines
+        hub: customer
+        links: [order_customer, order_line]
+        as_of: load_times
+    settings:
+      ghost_records: true
+    """}
+
+HEADERS = {
+    "customers": "customer_id,customer_ref,city,zip",
+    "orders": "order_id,customer_id,status,placed_at,channel",
+    "items": "order_no,item_no,sku,price",
+    "payments": "order_id,seq,kind,amount",
+    "cities": "city_code,city_name,region",
+    "zips": "zip_code,lat,place",
+}
+PATH_BATCHES: list[dict[str, list[str]]] = [
+    {  # the first build of every table
+        "customers": ["c1,ref1,Lisbon,1000", "c2,ref2,Porto,2000", "c3,ref3,Faro,8000"],
+        "orders": ["o1,c1,created,2024-01-01 10:00:00,web", "o2,c2,created,2024-01-01 11:00:00,",
+                   "o3,c3,created,2024-01-01 12:00:00,shop",
+                   "o4,c9,created,2024-01-01 13:00:00,web"],  # c9 unknown: no customer, no link
+        "items": ["o1,1,sku1,10.00", "o1,2,sku2,5.00", "o2,1,sku1,10.00"],
+        "payments": ["o1,1,card,15.00", "o2,1,boleto,10.00", "o2,2,voucher,0.50"],
+        "cities": ["LIS,Lisbon,South", "LIS,Lisboa,South", "OPO,Porto,North"],  # LIS: two distinct rows
+        "zips": ["1000,38.7,Lisbon A", "1000,38.8,Lisbon B", "2000,41.1,Porto"],  # 1000: first line only
+    },
+    {  # changes, unchanged re-deliveries and case-only differences
+        "customers": ["c1,ref1,Lisbon,1000", "c2,ref2,Braga,4700", "c3, REF3 , faro ,8000",
+                      "c5,ref5,Coimbra,3000"],
+        "orders": ["o1,c1,approved,2024-01-01 10:00:00,web",   # status change
+                   "o2,c5,created,2024-01-01 11:00:00,",        # moves to ref5: close ref2, open ref5
+                   "o3,c3,created,2024-01-01 12:00:00,shop",    # unchanged
+                   "o5,c1,created,2024-01-02 09:00:00,app"],    # new order of a known customer
+        "items": ["o1,1,sku1,12.00", "o1,2,sku2,5.00", "o2,1,sku1,10.00"],
+        "payments": ["o1,1,card,15.00",                          # identical set: nothing
+                     "o2,1,boleto,10.00", "o2,2,voucher,0.75"],  # one member changed: the set again
+        "cities": ["LIS,Lisbon2,South", "FAO,Faro,South"],        # LIS stored: ignored; FAO new
+        "zips": ["1000,39.0,Elsewhere", "8000,37.0,Faro"],
+    },
+    {  # an added payload column, a relationship that comes back, A -> B -> A, a new child key
+        "customers": ["c2,ref2,Porto,2000"],
+        "orders": ["o1,c1,approved,2024-01-01 10:00:00,app",   # only the added column changes
+                   "o2,c2,shipped,2024-01-01 11:00:00,",        # back to ref2: reopened
+                   "o3,c3,created,2024-01-01 12:00:00,shop"],
+        "items": ["o1,1,sku1,12.00", "o1,2,sku2,5.00", "o1,3,sku3,1.00"],
+        "payments": ["o2,1,boleto,10.00", "o2,2,voucher,0.75", "o2,3,voucher,0.25", "o1,1,CARD,15.00"],
+    },
+    {  # re-deliveries (the tracking satellite records them) and a removed child key
+        "customers": ["c1,ref1,LISBON ,1000"],
+        "orders": ["o1,c1,approved,2024-01-01 10:00:00,app", "o2,c2,shipped,2024-01-01 11:00:00,"],
+        "payments": ["o2,1,boleto,10.00", "o2,2,voucher,0.75"],
+    },
+]
+PATH_LOAD_TIMES = [dt.datetime(2024, 1, day) for day in (1, 2, 3, 4)]
+
+
+def _load_paths(data: Path) -> Loader:
+    def load(db: Database, spec: Spec) -> None:
+        for number, (batch, load_time) in enumerate(zip(PATH_BATCHES, PATH_LOAD_TIMES, strict=True)):
+            folder = data / f"batch_{number}"
+            folder.mkdir(parents=True)
+            for source, lines in batch.items():
+                (folder / f"{source}.csv").write_text("\n".join([HEADERS[source], *lines]) + "\n")
+            load_batch(db, spec, folder, load_time)
+    return load
+
+
+@pytest.fixture(scope="module")
+def paths(pg_server: Database, tmp_path_factory: pytest.TempPathFactory) -> Built:
+    root = tmp_path_factory.mktemp("parity_paths")
+    spec = {name: textwrap.dedent(text) for name, text in PATHS_SPEC.items()}
+    return build_both(pg_server, root, spec, "generated", _load_paths(root / "data"),
+                      ("raw_vault", "business_vault"))
+
+
+def test_every_incremental_path_gives_the_same_vault(paths: Built) -> None:
+    assert not paths.differences(), "\n".join(paths.differences())
+
+
+def test_the_paths_scenario_takes_the_paths_it_claims(paths: Built) -> None:
+    """Each path left its trace in the release's tables (so the comparison above is not vacuous)."""
+    assert paths.count("select count(*) from raw_vault.eff_sat_order_customer "
+                       "where end_date < '9999-12-31'") == 2  # ref2 closed, then ref5 closed
+    assert paths.count("select count(*) from raw_vault.ma_sat_order_payments") == 2 + 1 + 2 + 2 + 3 + 2
+    assert paths.count("select count(*) from raw_vault.ref_cities where city_code = 'LIS'") == 2
+    assert paths.count("select count(*) from raw_vault.ref_zips") == 3
+    assert paths.count("select count(*) from raw_vault.sat_order_state where channel = 'app'") == 2
+    assert paths.count("select count(*) from raw_vault.sat_customer_city "
+                       "where record_source <> 'AUTOMATE_DV_SYSTEM'") == 3 + 1 + 1 + 1  # c2: A -> B -> A
+    assert paths.count("select count(*) from raw_vault.xts_order") == 4 + 4 + 3 + 2
+    assert paths.count("select count(*) from business_vault.pit_order") > 0
+
+
+def test_the_comparison_sees_one_changed_value(paths: Built) -> None:
+    table = "raw_vault.sat_order_state"
+    content = paths.release[table]
+    row = sorted(content.rows, key=repr)[-1]
+    changed = (*row[:-1], f"{row[-1]}-changed")  # one value of one row: the record source
+    broken = dict(paths.release)
+    broken[table] = TableContent(content.columns, (content.rows - {row: 1}) + {changed: 1})
+    differences = row_differences(paths.builtin, broken, NAMES)
+    assert len(differences) == 1 and differences[0].startswith(f"{table}: 1 row(s) only in the built-in, 1 only")
+
+
+# -- the real Olist subset --------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def olist_one_shot(pg_server: Database, tmp_path_factory: pytest.TempPathFactory) -> Built:
+    def load(db: Database, spec: Spec) -> None:
+        load_batch(db, spec, OLIST_DATA, dt.datetime(2018, 10, 31, 23, 59, 59))
+    return build_both(pg_server, tmp_path_factory.mktemp("parity_olist"), None, "all", load,
+                      ("raw_vault", "business_vault", "marts"))
+
+
+@needs_olist
+def test_olist_one_shot_gives_the_same_vault_and_marts(olist_one_shot: Built) -> None:
+    assert not olist_one_shot.differences(), "\n".join(olist_one_shot.differences())
+    assert olist_one_shot.count("select count(*) from raw_vault.ref_geolocation") == olist_one_shot.count(
+        "select count(distinct geolocation_zip_code_prefix) from raw_vault.ref_geolocation")
+    assert olist_one_shot.count("select count(*) from marts.fct_orders") == 6887
+
+
+@needs_olist
+def test_olist_monthly_replay_gives_the_same_vault(pg_server: Database,
+                                                   tmp_path_factory: pytest.TempPathFactory) -> None:
+    def load(db: Database, spec: Spec) -> None:
+        steps = load_replay(db, spec, OLIST_DATA, "month", start=dt.date(2018, 6, 1))
+        assert len(steps) >= 4
+    built = build_both(pg_server, tmp_path_factory.mktemp("parity_replay"), None, "generated", load,
+                       ("raw_vault", "business_vault"))
+    assert not built.differences(), "\n".join(built.differences())
+    # later months moved orders on: their status satellite holds more than one version
+    assert built.count("select count(*) - count(distinct order_hk) from raw_vault.sat_order_status") > 1000
+
+
+# -- synthetic change batches ---------------------------------------------------------------------
+
+def test_synthetic_change_batches_give_the_same_vault(pg_server: Database,
+                                                      tmp_path_factory: pytest.TempPathFactory) -> None:
+    root = tmp_path_factory.mktemp("parity_synth")
+    generate_batches(0.005, root / "data", seed=5, batches=2, change_rate=0.05)
+
+    def load(db: Database, spec: Spec) -> None:
+        for number in range(3):
+            load_batch(db, spec, root / "data" / f"batch_{number:03d}", dt.datetime(2019, 1, 1 + number))
+    built = build_both(pg_server, root, None, "none", load, ("raw_vault",))
+    assert not built.differences(), "\n".join(built.differences())
+    assert built.count("select count(*) from raw_vault.sat_customer_location "
+                       "where load_datetime > '2019-01-01'") > 0
