@@ -17,11 +17,20 @@ factor, dropped and made again on every run; the user's own database is never to
    ``incremental_1pct_s``;
 6. ``peak_rss_mb``: the peak resident memory of the process that loads and runs dbt in-process (each
    scale factor runs in a process of its own; PostgreSQL's server processes are not counted);
-   ``db_size_mb``: ``pg_database_size`` at the end (landing, staging views and raw vault).
+   ``db_size_mb``: ``pg_database_size`` at the end (landing, staging views and raw vault);
+7. AutomateDV's released package (0.11.5 with dbt_utils 1.4.1, from ``../shared/reference/dbt_packages``
+   beside the repository) on the same landing rows: a copy of the database made from the loaded
+   snapshot (``create database ... template``) before any build, and a copy of ``dbt_vault`` in
+   ``.dvkit/bench/release`` with the release in its ``dbt_packages/``. Its first raw vault build
+   (``release_full_build_s``) and, after ``batch_001`` is loaded into the copy too, its incremental
+   build (``release_incremental_1pct_s``), each against the built-in's figure. Without the release
+   folder these figures are left empty and the output says why.
 
-Between timed steps the database is vacuumed and analysed (untimed), so that autovacuum does not
-start in the middle of a timed step. Results go to ``bench/results.json`` and a table is printed.
-Wall times are noisy on a shared machine.
+Both first builds normally include dbt's full parse of their project: dbt parses again whenever its
+connection profile changes, every scale factor connects to a database of its own, and the release's
+project is new on every run. Between timed steps the database is vacuumed and analysed (untimed), so
+that autovacuum does not start in the middle of a timed step. Results go to ``bench/results.json``
+and a table is printed. Wall times are noisy on a shared machine.
 """
 
 from __future__ import annotations
@@ -37,6 +46,7 @@ import shutil
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,13 +55,20 @@ BENCH_DIR = REPO / ".dvkit" / "bench"
 RESULTS = REPO / "bench" / "results.json"
 LOWER_BOUND_SQL = REPO / "bench" / "lower_bound.sql"
 DBT_RESULTS = Path("dbt_vault") / "target" / "run_results.json"
+# The released packages, beside the repository; only ever copied into a throwaway project.
+RELEASED_PACKAGES = REPO.parent / "shared" / "reference" / "dbt_packages"
+RELEASE_PACKAGES = ("automate_dv", "dbt_utils")
+RELEASE_PROJECT = BENCH_DIR / "release"
+PROJECT_TRANSIENT = {"target", "logs", "dbt_packages"}  # dbt's own output and installed packages
 DEFAULT_SCALES = (0.1, 1.0, 5.0)
 SEED = 1
 CHANGE_RATE = 0.01
 SNAPSHOT_LOAD_TIME = dt.datetime(2018, 10, 1)
 CHANGES_LOAD_TIME = dt.datetime(2018, 10, 2)
+RELEASE_FIELDS = ("release_full_build_s", "ratio_release_to_builtin_full", "release_incremental_1pct_s",
+                  "ratio_release_to_builtin_incremental")
 FIELDS = ("scale_factor", "rows_loaded", "full_build_s", "lower_bound_s", "ratio_full_to_lower_bound",
-          "incremental_1pct_s", "ratio_incremental_to_full", "peak_rss_mb", "db_size_mb")
+          "incremental_1pct_s", "ratio_incremental_to_full", "peak_rss_mb", "db_size_mb", *RELEASE_FIELDS)
 
 
 def _dvkit() -> Path:
@@ -103,19 +120,58 @@ def fresh_database(admin: Any, name: str) -> Any:
     return Database(**{**admin.__dict__, "dbname": name})
 
 
-def raw_vault_build(db: Any, spec: Any) -> tuple[float, dict[str, float]]:
+def copy_database(admin: Any, source: Any, name: str) -> Any:
+    """A copy of ``source`` (no session may be connected to it), made again on every run.
+
+    ``file_copy`` checkpoints and copies the files instead of writing the whole database to the WAL,
+    whose checkpoint would otherwise come later, inside a timed step."""
+    from psycopg import sql
+
+    from generator.db import Database
+
+    with admin.connect(autocommit=True) as conn:
+        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("create database {} template {} strategy file_copy").format(
+            sql.Identifier(name), sql.Identifier(source.dbname)))
+    return Database(**{**admin.__dict__, "dbname": name})
+
+
+def release_missing() -> str | None:
+    """Why the released packages cannot be benchmarked; None when both are there."""
+    for package in RELEASE_PACKAGES:
+        if not (RELEASED_PACKAGES / package / "dbt_project.yml").exists():
+            return f"no released {package} in ../shared/reference/dbt_packages/{package}"
+    return None
+
+
+def release_project() -> Path:
+    """A throwaway copy of the dbt project with the released packages where `dbt deps` puts them:
+    it never shares dbt_packages/ or target/ with the repository's project."""
+    source = REPO / "dbt_vault"
+    root = RELEASE_PROJECT
+    if root.exists():
+        shutil.rmtree(root)
+    shutil.copytree(source, root / "dbt_vault",
+                    ignore=lambda folder, names: PROJECT_TRANSIENT & set(names) if Path(folder) == source else set())
+    for package in RELEASE_PACKAGES:
+        shutil.copytree(RELEASED_PACKAGES / package, root / "dbt_vault" / "dbt_packages" / package)
+    return root
+
+
+def raw_vault_build(db: Any, spec: Any, project: Path = REPO, mode: str = "builtin") -> tuple[float, dict[str, float]]:
     """Build the pending batches as `dvkit build` does, without the business vault; return the wall
-    time of the dbt run and each model's own time."""
+    time of its dbt runs (one for the built-in; one per batch for the release) and each model's own
+    time in the last run."""
     from generator.build import build
 
-    result = build(REPO, db, spec, "builtin", progress=lambda line: print(f"    {line}", file=sys.stderr),
-                   business_vault=False)
-    return result.run_seconds[0], _node_seconds()
+    result = build(project, db, spec, mode, progress=lambda line: print(f"    {line}", file=sys.stderr),
+                   log=lambda line: print(f"    {line}", file=sys.stderr), business_vault=False)
+    return sum(result.run_seconds), _node_seconds(project)
 
 
-def _node_seconds() -> dict[str, float]:
+def _node_seconds(project: Path = REPO) -> dict[str, float]:
     """Each model's own time in the last dbt run (dbt's run_results.json); data tests summed up."""
-    path = REPO / DBT_RESULTS
+    path = project / DBT_RESULTS
     results = json.loads(path.read_text(encoding="utf-8"))["results"] if path.exists() else []
     seconds: dict[str, float] = {"(data tests)": 0.0}
     for node in results:
@@ -145,12 +201,14 @@ def lower_bound(db: Any) -> float:
 
 def one_scale(scale: float) -> dict[str, Any]:
     """Every figure of one scale factor (run in a process of its own, for its peak memory)."""
+    from generator.errors import DvkitError
     from generator.load.landing import load_batch
     from generator.spec.validate import load_spec
 
     data = data_dir(scale)
     admin = bench_server().start()
-    db = fresh_database(admin, f"bench_sf{scale:g}".replace(".", "_"))
+    name = f"bench_sf{scale:g}".replace(".", "_")
+    db = fresh_database(admin, name)
     spec = load_spec(REPO / "vault_spec", REPO).spec
     assert spec is not None
     log = lambda text: print(f"  sf {scale:g}: {text}", file=sys.stderr)  # noqa: E731
@@ -159,8 +217,11 @@ def one_scale(scale: float) -> dict[str, Any]:
     loaded = load_batch(db, spec, data / "batch_000", SNAPSHOT_LOAD_TIME)
     load_s = time.perf_counter() - started
     rows = sum(loaded.rows.values())
-    log(f"loaded {rows:,} rows in {load_s:.1f}s; full build")
     settle(db)
+    missing = release_missing()
+    # Copied before any build, so that the release starts from the very same landing rows.
+    release_db = None if missing else copy_database(admin, db, f"{name}_release")
+    log(f"loaded {rows:,} rows in {load_s:.1f}s; full build")
     full_s, full_models = raw_vault_build(db, spec)
     log(f"full build {full_s:.1f}s; lower bound")
     settle(db)
@@ -176,7 +237,7 @@ def one_scale(scale: float) -> dict[str, Any]:
     log(f"incremental {incremental_s:.1f}s")
     with db.connect() as conn:
         size = conn.execute("select pg_database_size(current_database())").fetchone()
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux; the release's runs not counted
     result = {
         "scale_factor": scale,
         "rows_loaded": rows,
@@ -197,7 +258,65 @@ def one_scale(scale: float) -> dict[str, Any]:
         "incremental_node_time_s": round(sum(incremental_models.values()), 2),
         "incremental_nodes_s": _slowest(incremental_models),
     }
+    if release_db is not None:
+        settle(db)  # else autovacuum of the built-in's last writes may run during the release's builds
+        try:
+            release = release_builds(release_db, spec, data, changes.rows, log)
+        except DvkitError as error:
+            missing = f"the release's build failed: {error}"
+        else:
+            result.update(release.figures(full_s, incremental_s))
+            detail.update(release.detail())
+    if missing:
+        log(f"no release figures: {missing}")
+        result.update(dict.fromkeys(RELEASE_FIELDS))
+        detail["release_missing"] = missing
     return {"result": result, "detail": detail}
+
+
+@dataclass
+class ReleaseBuilds:
+    """The release's two timed builds and their models' own times."""
+
+    full_s: float
+    full_models: dict[str, float]
+    incremental_s: float
+    incremental_models: dict[str, float]
+
+    def figures(self, builtin_full_s: float, builtin_incremental_s: float) -> dict[str, float]:
+        return {
+            "release_full_build_s": round(self.full_s, 2),
+            "ratio_release_to_builtin_full": round(self.full_s / builtin_full_s, 2),
+            "release_incremental_1pct_s": round(self.incremental_s, 2),
+            "ratio_release_to_builtin_incremental": round(self.incremental_s / builtin_incremental_s, 2),
+        }
+
+    def detail(self) -> dict[str, Any]:
+        return {
+            "release_full_build_node_time_s": round(sum(self.full_models.values()), 2),
+            "release_full_build_nodes_s": _slowest(self.full_models),
+            "release_incremental_node_time_s": round(sum(self.incremental_models.values()), 2),
+            "release_incremental_nodes_s": _slowest(self.incremental_models),
+        }
+
+
+def release_builds(db: Any, spec: Any, data: Path, builtin_changes: dict[str, int], log: Any) -> ReleaseBuilds:
+    """The steps of the built-in's builds on the release's copy of the database (the lower bound
+    aside): the snapshot's first build, then the change batch loaded and built."""
+    from generator.errors import DvkitError
+    from generator.load.landing import load_batch
+
+    project = release_project()
+    settle(db)
+    full_s, full_models = raw_vault_build(db, spec, project, "hub")
+    log(f"release full build {full_s:.1f}s; incremental batch")
+    changes = load_batch(db, spec, data / "batch_001", CHANGES_LOAD_TIME)
+    if changes.rows != builtin_changes:  # the same files at the same load time: the same rows
+        raise DvkitError(f"the change batch loaded {changes.rows} into the release's copy, not {builtin_changes}")
+    settle(db)
+    incremental_s, incremental_models = raw_vault_build(db, spec, project, "hub")
+    log(f"release incremental {incremental_s:.1f}s")
+    return ReleaseBuilds(full_s, full_models, incremental_s, incremental_models)
 
 
 def _slowest(seconds: dict[str, float], count: int = 8) -> dict[str, float]:
@@ -217,7 +336,23 @@ def machine(admin: Any) -> dict[str, Any]:
 def print_table(results: list[dict[str, Any]]) -> None:
     width = max(len(f) for f in FIELDS)
     for field in FIELDS:
-        print(f"{field:<{width}}  " + "  ".join(f"{str(r[field]):>12}" for r in results))
+        print(f"{field:<{width}}  " + "  ".join(f"{_cell(r.get(field)):>12}" for r in results))
+
+
+def _cell(value: Any) -> str:
+    return "-" if value is None else str(value)  # "-": a figure not measured (see the output's reasons)
+
+
+def release_package() -> dict[str, str]:
+    """Which release was measured, or why none was."""
+    import yaml
+
+    missing = release_missing()
+    if missing:
+        return {"missing": missing}
+    project = yaml.safe_load((RELEASED_PACKAGES / "automate_dv" / "dbt_project.yml").read_text(encoding="utf-8"))
+    return {"automate_dv": str(project.get("version", "?")),
+            "source": "../shared/reference/dbt_packages (automate_dv, dbt_utils)"}
 
 
 def main() -> None:
@@ -255,12 +390,16 @@ def main() -> None:
         "generate_1000_entities_s": round(spec_s, 2),
         "machine": info,
         "measured": dt.date.today().isoformat(),
+        "release": release_package(),
         "results": results,
         "details": details,
     }
     RESULTS.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     print_table(results)
     print(f"generate_1000_entities_s  {spec_s:.2f}")
+    for scale, detail in details.items():
+        if "release_missing" in detail:
+            print(f"release figures missing at scale factor {scale}: {detail['release_missing']}")
     print(f"written to {RESULTS.relative_to(REPO)}")
 
 

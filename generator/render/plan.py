@@ -26,6 +26,7 @@ from generator.spec.model import (
     Bridge,
     Hub,
     Link,
+    MultiActiveSatellite,
     Satellite,
     Source,
     Spec,
@@ -155,14 +156,26 @@ def plan(spec: Spec) -> list[GeneratedFile]:
                                    _render("link.sql.j2", link=link, stages=stages, fks=fks),
                                    link.origin.path, f"link {link.name}"))
     for sat in spec.satellites:
+        key = spec.parent_of(sat).key
         files.append(GeneratedFile(f"{RAW_VAULT}/satellites/{sat.model}.sql",
-                                   _render("sat.sql.j2", sat=sat, parent=spec.parent_of(sat),
-                                           stage=f"stg_{sat.source}", eff=effective_from_column(sat)),
+                                   _render("sat.sql.j2", sat=sat, parent=spec.parent_of(sat), stage=sat_stage(sat)),
+                                   sat.origin.path, f"satellite {sat.name}"))
+        files.append(GeneratedFile(f"{STAGING}/{sat_stage(sat)}.sql",
+                                   _render("sat_stage.sql.j2", sat=sat, model=sat.model, partition=[key],
+                                           columns=[key, sat.hashdiff, *sat.stored_payload],
+                                           eff=effective_from_column(sat)),
                                    sat.origin.path, f"satellite {sat.name}"))
     for ma_sat in spec.multi_active_satellites:
+        key = spec.parent_of(ma_sat).key
         files.append(GeneratedFile(f"{RAW_VAULT}/satellites/{ma_sat.model}.sql",
                                    _render("ma_sat.sql.j2", sat=ma_sat, parent=spec.parent_of(ma_sat),
-                                           stage=f"stg_{ma_sat.source}"),
+                                           stage=sat_stage(ma_sat)),
+                                   ma_sat.origin.path, f"multi-active satellite {ma_sat.name}"))
+        files.append(GeneratedFile(f"{STAGING}/{sat_stage(ma_sat)}.sql",
+                                   _render("sat_stage.sql.j2", sat=ma_sat, model=ma_sat.model,
+                                           partition=[key, *ma_sat.child_key],
+                                           columns=[key, *ma_sat.child_key, *ma_sat.stored_payload, ma_sat.hashdiff],
+                                           eff="effective_from"),
                                    ma_sat.origin.path, f"multi-active satellite {ma_sat.name}"))
     for eff in spec.effectivity_satellites:
         link = spec.link(eff.link)
@@ -315,6 +328,11 @@ def effective_from_column(sat: Satellite) -> str:
     return f"{sat.name}_effective_from" if sat.effective_from else "effective_from"
 
 
+def sat_stage(sat: Satellite | MultiActiveSatellite) -> str:
+    """The staging model a (multi-active) satellite reads: its source's stage, one version per load."""
+    return f"stg_{sat.model}"
+
+
 def _staged_sources(spec: Spec) -> list[Source]:
     names = {feed.source for hub in spec.hubs for feed in hub.feeds}
     names |= {name for link in spec.links for name in link.sources}
@@ -418,6 +436,11 @@ def _staging_yaml(spec: Spec, staged: list[Source]) -> GeneratedFile:
                        + (", with looked-up columns." if source.lookups else ".")})
         models.append({"name": f"stg_{source.name}",
                        "description": f"{source.file} with hash keys, hashdiffs, load time and record source."})
+    for sat in (*spec.satellites, *spec.multi_active_satellites):
+        models.append({"name": sat_stage(sat),
+                       "description": f"stg_{sat.source} as {sat.model} reads it: one version per key and load "
+                                      "time" + (f", {sat.effective_from} as effective_from." if getattr(
+                                          sat, "effective_from", None) else ".")})
     return GeneratedFile(f"{STAGING}/_staging.yml", _yaml({"version": 2, "models": models}),
                          _origins(staged), "staging models")
 

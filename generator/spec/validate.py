@@ -88,7 +88,7 @@ LONGEST_NAME = {
     "hubs": "hub_{}",
     "links": "link_{}_in_force",  # a bridge's CTE of the relationships in force
     "satellites": "{}_effective_from",  # and {}_satellite_name, sat_{}_ldts, sat_{}_as_of
-    "multi_active_satellites": "{}_hashdiff",
+    "multi_active_satellites": "stg_ma_sat_{}",  # the view of its stage (longer than {}_hashdiff)
     "effectivity_satellites": "eff_sat_{}",
     "tracking_satellites": "xts_{}",
     "reference_tables": "ref_{}",
@@ -830,7 +830,7 @@ class _Checker:
                 self.add(ref.origin.path, ref.origin.line, f"reference table '{ref.name}' keeps one row per key, "
                          f"so the staging of source '{ref.source}' passes on only the first line of each "
                          f"{ref.key}; {', '.join(others)} also read(s) that source and would lose rows",
-                         f"declare a second source for the same file, or drop one_row_per_key")
+                         "declare a second source for the same file, or drop one_row_per_key")
 
     def _point_in_time(self, satellites: dict[str, Satellite]) -> dict[str, PointInTime]:
         result: dict[str, PointInTime] = {}

@@ -3,9 +3,10 @@
 The oracle is the release as the dbt hub delivers it (AutomateDV 0.11.5 with dbt_utils 1.4.1, read from
 the shared reference folder and installed into the project's ``dbt_packages/``, where ``dbt deps``
 puts it). Each scenario loads its batches into one database, copies it, and builds one copy with each
-package through ``dvkit build``: the built-in stages every pending batch in one dbt run, the release
-one batch per run (as dvkit runs it). Then every table of the compared schemas must be identical:
-the same columns with the same types, and the same rows as a multiset (a doubled row is a difference).
+package through ``dvkit build`` (the release's in a second process, at the same time): the built-in
+stages every pending batch in one dbt run, the release one batch per run (as dvkit runs it). Then
+every table of the compared schemas must be identical: the same columns with the same types, and the
+same rows as a multiset (a doubled row is a difference).
 
 Scenarios:
 - ``paths``: a small spec of every entity kind (a ``payload_added`` column, both kinds of reference
@@ -14,17 +15,21 @@ Scenarios:
   an added and a removed member; an effectivity satellite whose relationship moves and comes back;
   re-deliveries for the tracking satellite; reference keys delivered twice. Raw and business vault.
 - ``olist_one_shot``: the real Olist subset as one batch. Raw vault, business vault and marts.
-- ``olist_monthly``: the real Olist subset replayed by month from June 2018 (the first batch holds
+- ``olist_monthly``: the real Olist subset replayed by month from August 2018 (the first batch holds
   everything known by then; each later month brings new orders and status changes).
-- ``synthetic``: ``dvkit synth`` data with two change batches (customers, products and sellers moved).
+- ``synthetic``: ``dvkit synth`` data with a change batch (customers, products and sellers moved).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
+import subprocess
+import sys
 import textwrap
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -39,7 +44,7 @@ from generator.load.replay import load_replay
 from generator.spec.model import Spec
 from generator.synth import generate_batches
 
-from ..conftest import OLIST_DATA, RELEASED_PACKAGES
+from ..conftest import OLIST_DATA, RELEASED_PACKAGES, REPO
 from .project import make_project
 from .vault_compare import TableContent, row_differences, vault_tables
 
@@ -53,6 +58,7 @@ needs_olist = pytest.mark.skipif(find_file(OLIST_DATA, "olist_orders_dataset.csv
                                  reason="needs the Olist data in ../shared/data/olist")
 
 NAMES = ("built-in", "release")
+RELEASE_BUILD_LIMIT = 900  # seconds
 Loader = Callable[[Database, Spec], None]
 
 
@@ -85,9 +91,19 @@ def build_both(server: Database, root: Path, spec_files: dict[str, str] | None, 
     with server.connect(autocommit=True) as conn:
         conn.execute(sql.SQL("create database {} template {}").format(
             sql.Identifier(release_db.dbname), sql.Identifier(name)))
-    build(builtin_root, builtin_db, spec, mode="builtin")
-    result = build(release_root, release_db, spec, mode="hub")
-    assert result.package.is_release
+    # The release builds in a second process meanwhile: dbt mostly waits on the database, and the
+    # release runs dbt once per batch.
+    release = subprocess.Popen(
+        [sys.executable, "-m", "generator.cli", "--project", str(release_root), "build", "--automate-dv", "hub"],
+        env={**os.environ, "DVKIT_DATABASE_URL": release_db.display_url(),
+             "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))},
+        cwd=release_root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        build(builtin_root, builtin_db, spec, mode="builtin")
+    finally:
+        output, _ = release.communicate(timeout=RELEASE_BUILD_LIMIT)
+    assert release.returncode == 0, output
+    assert "built with AutomateDV 0.11.5: hub release" in output, output
     return Built(vault_tables(builtin_db, schemas), vault_tables(release_db, schemas), release_db)
 
 
@@ -262,7 +278,8 @@ def test_the_paths_scenario_takes_the_paths_it_claims(paths: Built) -> None:
     """Each path left its trace in the release's tables (so the comparison above is not vacuous)."""
     assert paths.count("select count(*) from raw_vault.eff_sat_order_customer "
                        "where end_date < '9999-12-31'") == 2  # ref2 closed, then ref5 closed
-    assert paths.count("select count(*) from raw_vault.ma_sat_order_payments") == 2 + 1 + 2 + 2 + 3 + 2
+    # o1 + o2's sets, o2 changed, o2 with a third payment, o2 without it (o1's case-only change: nothing)
+    assert paths.count("select count(*) from raw_vault.ma_sat_order_payments") == (1 + 2) + 2 + 3 + 2
     assert paths.count("select count(*) from raw_vault.ref_cities where city_code = 'LIS'") == 2
     assert paths.count("select count(*) from raw_vault.ref_zips") == 3
     assert paths.count("select count(*) from raw_vault.sat_order_state where channel = 'app'") == 2
@@ -278,7 +295,7 @@ def test_the_comparison_sees_one_changed_value(paths: Built) -> None:
     row = sorted(content.rows, key=repr)[-1]
     changed = (*row[:-1], f"{row[-1]}-changed")  # one value of one row: the record source
     broken = dict(paths.release)
-    broken[table] = TableContent(content.columns, (content.rows - {row: 1}) + {changed: 1})
+    broken[table] = TableContent(content.columns, content.rows - Counter([row]) + Counter([changed]))
     differences = row_differences(paths.builtin, broken, NAMES)
     assert len(differences) == 1 and differences[0].startswith(f"{table}: 1 row(s) only in the built-in, 1 only")
 
@@ -305,13 +322,13 @@ def test_olist_one_shot_gives_the_same_vault_and_marts(olist_one_shot: Built) ->
 def test_olist_monthly_replay_gives_the_same_vault(pg_server: Database,
                                                    tmp_path_factory: pytest.TempPathFactory) -> None:
     def load(db: Database, spec: Spec) -> None:
-        steps = load_replay(db, spec, OLIST_DATA, "month", start=dt.date(2018, 6, 1))
-        assert len(steps) >= 4
+        steps = load_replay(db, spec, OLIST_DATA, "month", start=dt.date(2018, 8, 1))
+        assert len(steps) >= 3
     built = build_both(pg_server, tmp_path_factory.mktemp("parity_replay"), None, "generated", load,
                        ("raw_vault", "business_vault"))
     assert not built.differences(), "\n".join(built.differences())
     # later months moved orders on: their status satellite holds more than one version
-    assert built.count("select count(*) - count(distinct order_hk) from raw_vault.sat_order_status") > 1000
+    assert built.count("select count(*) - count(distinct order_hk) from raw_vault.sat_order_status") > 100
 
 
 # -- synthetic change batches ---------------------------------------------------------------------
@@ -319,10 +336,10 @@ def test_olist_monthly_replay_gives_the_same_vault(pg_server: Database,
 def test_synthetic_change_batches_give_the_same_vault(pg_server: Database,
                                                       tmp_path_factory: pytest.TempPathFactory) -> None:
     root = tmp_path_factory.mktemp("parity_synth")
-    generate_batches(0.005, root / "data", seed=5, batches=2, change_rate=0.05)
+    generate_batches(0.003, root / "data", seed=5, batches=1, change_rate=0.05)
 
     def load(db: Database, spec: Spec) -> None:
-        for number in range(3):
+        for number in range(2):
             load_batch(db, spec, root / "data" / f"batch_{number:03d}", dt.datetime(2019, 1, 1 + number))
     built = build_both(pg_server, root, None, "none", load, ("raw_vault",))
     assert not built.differences(), "\n".join(built.differences())

@@ -86,7 +86,8 @@ def test_only_satellites_with_added_columns_change_in_the_generated_sql(tmp_path
                        "dbt_vault/models/raw_vault/_raw_vault.yml",
                        "dbt_vault/models/raw_vault/satellites/ma_sat_cards.sql",
                        "dbt_vault/models/raw_vault/satellites/sat_profile.sql",
-                       "dbt_vault/models/staging/stg_cards.sql", "dbt_vault/models/staging/stg_people.sql"]
+                       "dbt_vault/models/staging/stg_cards.sql", "dbt_vault/models/staging/stg_ma_sat_cards.sql",
+                       "dbt_vault/models/staging/stg_people.sql", "dbt_vault/models/staging/stg_sat_profile.sql"]
     stage = after["dbt_vault/models/staging/stg_people.sql"]
     # The changed satellite's hashdiff is derived by dvkit's macro; the other keeps AutomateDV's.
     assert "profile_hashdiff" not in stage.split("{%- endset -%}")[0]

@@ -81,10 +81,11 @@ def test_removed_entities_lose_their_files_and_check_reports(tmp_path: Path) -> 
     write(plan(spec), tmp_path)
     smaller = dataclasses.replace(spec, satellites=tuple(s for s in spec.satellites if s.name != "line_price"))
     check = write(plan(smaller), tmp_path, check=True)
-    assert check.removed == ["dbt_vault/models/raw_vault/satellites/sat_line_price.sql"]
-    assert (tmp_path / check.removed[0]).exists()  # check mode changes nothing
+    assert check.removed == ["dbt_vault/models/raw_vault/satellites/sat_line_price.sql",
+                             "dbt_vault/models/staging/stg_sat_line_price.sql"]
+    assert all((tmp_path / path).exists() for path in check.removed)  # check mode changes nothing
     report = write(plan(smaller), tmp_path)
-    assert not (tmp_path / report.removed[0]).exists()
+    assert not any((tmp_path / path).exists() for path in report.removed)
     assert write(plan(smaller), tmp_path, check=True).clean
 
 

@@ -27,9 +27,9 @@ from hypothesis import Phase, event, given, note, settings
 from hypothesis import strategies as st
 from sqlglot import exp
 
-from generator.render.plan import plan
+from generator.render.plan import effective_from_column, plan, sat_stage
 from generator.render.writer import content_of
-from generator.spec.model import EFFECTIVITY_DATES, Spec
+from generator.spec.model import EFFECTIVITY_DATES, MultiActiveSatellite, Satellite, Spec
 from generator.spec.structure import schema
 from generator.spec.validate import (
     LANDING_COLUMNS,
@@ -950,8 +950,15 @@ class _FakeDbt:
         }
 
     def render_all(self) -> None:
-        order = sorted(self.models, key=lambda m: (not m.startswith("pending_"), not m.startswith("stg_"), m))
-        for model in order:
+        # Every (multi-active) satellite reads a view of its source's stage.
+        sat_stages = {sat_stage(sat): sat for sat in (*self.spec.satellites, *self.spec.multi_active_satellites)}
+
+        def rank(model: str) -> int:
+            if model.startswith("pending_"):
+                return 0
+            return 2 if model in sat_stages else 1 if model.startswith("stg_") else 3
+
+        for model in sorted(self.models, key=lambda m: (rank(m), m)):
             self.current = model
             body = self.models[model].body
             for incremental in (False, True) if "is_incremental" in body else (False,):
@@ -959,6 +966,18 @@ class _FakeDbt:
                 # Hand-written SQL is checked against the tables' columns; the stand-ins' SQL is not.
                 hand_written = model.startswith(("pending_", "pit_", "bridge_", "as_of_dates"))
                 _parse(model, sql, self.schema() if hand_written else None)
+            if model in sat_stages:
+                self._register_sat_stage(model, sat_stages[model])
+
+    def _register_sat_stage(self, model: str, sat: Satellite | MultiActiveSatellite) -> None:
+        stage = f"stg_{sat.source}"
+        child_key = sat.child_key if isinstance(sat, MultiActiveSatellite) else ()
+        eff = effective_from_column(sat) if isinstance(sat, Satellite) else "effective_from"
+        kept = [self.spec.parent_of(sat).key, *child_key, sat.hashdiff, *sat.stored_payload, "load_datetime",
+                "record_source"]
+        self.stage_has(stage, *kept, eff)
+        columns = self.stage_columns[stage]
+        self.stage_columns[model] = {**{c: columns[c] for c in kept}, "effective_from": columns[eff]}
 
     def schema(self) -> dict[str, Any]:
         landing = {s.name: {c: "text" for c in (*s.column_names, *LANDING_COLUMNS)} for s in self.spec.sources}
