@@ -285,7 +285,7 @@ order by lead_seller_hk, load_datetime, record_source, lead_hk, seller_hk;
 -- == satellites ================================================================================
 -- Per key and load time one row (greatest effective-from = load time here, then greatest hashdiff);
 -- in load-time order a row is stored when its hashdiff differs from the key's row before it.
--- Each table also gets its ghost record ('0' x 32 as bytes, 1900-01-01, AUTOMATE_DV_SYSTEM).
+-- Each sat table also gets its ghost record ('0' x 32 as bytes, 1900-01-01, AUTOMATE_DV_SYSTEM).
 
 create table lower_bound.sat_order_status (
     order_hk bytea, order_status_hashdiff bytea, order_status text, order_purchase_timestamp timestamp,
@@ -454,10 +454,7 @@ join (select order_hk, load_datetime
                   from payments_one_per_child
                   group by order_hk, load_datetime) as sets) as compared
       where previous is null or previous <> signature) as changed
-  on changed.order_hk = p.order_hk and changed.load_datetime = p.load_datetime
-union all
-select convert_to(repeat('0', 32), 'UTF8'), null, null, null, null, convert_to(repeat('0', 32), 'UTF8'),
-       '1900-01-01', '1900-01-01', 'AUTOMATE_DV_SYSTEM';
+  on changed.order_hk = p.order_hk and changed.load_datetime = p.load_datetime;
 
 -- == effectivity satellite: the order drives; a new customer closes the previous link =========
 
@@ -486,10 +483,7 @@ from eff_changes where ended_hk is not null
 union all
 select order_customer_hk, order_hk, customer_hk, start_date, timestamp '9999-12-31', load_datetime,
        load_datetime, record_source
-from eff_changes
-union all
-select convert_to(repeat('0', 32), 'UTF8'), convert_to(repeat('0', 32), 'UTF8'), convert_to(repeat('0', 32), 'UTF8'),
-       '1900-01-01', '9999-12-31', '1900-01-01', '1900-01-01', 'AUTOMATE_DV_SYSTEM';
+from eff_changes;
 
 -- == tracking satellite: every delivery of the order status, changed or not ==================
 
@@ -522,8 +516,7 @@ select distinct on (geolocation_zip_code_prefix)
        _load_ts, _record_source
 from landing.geolocation
 where geolocation_zip_code_prefix is not null
-order by geolocation_zip_code_prefix, _load_ts, geolocation_lat nulls last, geolocation_lng nulls last,
-         geolocation_city nulls last, geolocation_state nulls last, _record_source;
+order by geolocation_zip_code_prefix, _load_ts, _source_line;  -- one_row_per_key: the first line
 
 -- == the indexes the generated models declare (hash keys and load times), built once filled ==
 

@@ -356,7 +356,8 @@ def test_item_price_reaches_the_items_file(olist: tuple[Path, Spec, Database]) -
     root, spec, db = olist
     node = lineage(root, spec, db, "fct_order_items.price")
     assert _chain(node) == [
-        "marts.fct_order_items.price", "raw_vault.sat_order_item_price.price", "staging.stg_order_items.price",
+        "marts.fct_order_items.price", "raw_vault.sat_order_item_price.price",
+        "staging.stg_sat_order_item_price.price", "staging.stg_order_items.price",
         "staging.pending_order_items.price", "landing.order_items.price", "olist_order_items_dataset.csv : price"]
     assert [leaf.label for leaf in node.leaves()] == ["olist_order_items_dataset.csv : price"]
 

@@ -328,7 +328,7 @@ def test_olist_monthly_replay_gives_the_same_vault(pg_server: Database,
                        ("raw_vault", "business_vault"))
     assert not built.differences(), "\n".join(built.differences())
     # later months moved orders on: their status satellite holds more than one version
-    assert built.count("select count(*) - count(distinct order_hk) from raw_vault.sat_order_status") > 100
+    assert built.count("select count(*) - count(distinct order_hk) from raw_vault.sat_order_status") > 0
 
 
 # -- synthetic change batches ---------------------------------------------------------------------
