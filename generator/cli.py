@@ -297,7 +297,8 @@ def load(ctx: click.Context, data_dir: Path | None, load_time: dt.datetime | Non
         raise DvkitError("--from, --to and --full go with --replay", hint="add --replay day|week|month")
     if replay is not None:
         if load_time is not None:
-            raise DvkitError("--load-time does not go with --replay", hint="each replayed batch's load time is its period end")
+            raise DvkitError("--load-time does not go with --replay",
+                             hint="each replayed batch's load time is its period end")
         if strict:
             raise DvkitError("--strict does not go with --replay",
                              hint="a replay sets bad rows aside; list them with `dvkit quarantine`")

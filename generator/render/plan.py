@@ -6,8 +6,8 @@ Rendering is pure: the same spec always gives the same files, byte for byte.
 >>> from generator.spec.model import Hub, Feed, Origin, Source, Spec
 >>> src = Source("orders", "orders.csv", "orders.csv", (("order_id", "text"),), Origin("s.yml", 1))
 >>> hub = Hub("order", ("order_id",), (Feed("orders", ("order_id",)),), Origin("h.yml", 2))
->>> [f.path for f in plan(Spec(sources=(src,), hubs=(hub,)))][:3]
-['dbt_vault/models/staging/_landing_sources.yml', 'dbt_vault/models/staging/_staging.yml', 'dbt_vault/models/staging/pending_orders.sql']
+>>> [f.path.rsplit("/", 1)[-1] for f in plan(Spec(sources=(src,), hubs=(hub,))) if f.path.endswith(".sql")]
+['hub_order.sql', 'pending_orders.sql', 'stg_orders.sql']
 """
 
 from __future__ import annotations

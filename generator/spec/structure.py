@@ -17,7 +17,8 @@ import jsonschema
 
 from generator.spec.yaml_lines import LineDict, LineList, Problem
 
-SAFE_NAME_HELP = "use lowercase letters, digits and underscores, starting with a letter (no quotes, semicolons or spaces)"
+SAFE_NAME_HELP = ("use lowercase letters, digits and underscores, starting with a letter "
+                  "(no quotes, semicolons or spaces)")
 
 
 @lru_cache(maxsize=1)

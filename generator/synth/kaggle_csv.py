@@ -149,7 +149,7 @@ class CsvSink:
         if self._all_raw:
             line = ",".join(values)
         else:
-            line = ",".join([f(v) for f, v in zip(self._formatters, values)])
+            line = ",".join([f(v) for f, v in zip(self._formatters, values, strict=False)])
         if self.fmt.final_line_end:
             self._fh.write(line + self._end)
         else:  # terminator goes before each row so that the file ends without one

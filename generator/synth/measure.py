@@ -152,7 +152,8 @@ def measure(root: Path) -> dict[str, object]:
 
     # ---- orders: time shape
     purchases = [_ts(r["order_purchase_timestamp"]) for r in orders]
-    out["ORDER_MONTH_COUNTS"] = _weights(collections.Counter(p.strftime("%Y-%m") for p in purchases), key=lambda kv: kv[0])
+    out["ORDER_MONTH_COUNTS"] = _weights(collections.Counter(p.strftime("%Y-%m") for p in purchases),
+                                         key=lambda kv: kv[0])
     out["FIRST_PURCHASE"] = min(purchases).strftime("%Y-%m-%d")
     out["LAST_PURCHASE"] = max(purchases).strftime("%Y-%m-%d")
     out["WEEKDAY_COUNTS"] = tuple(collections.Counter(p.weekday() for p in purchases)[d] for d in range(7))
@@ -186,12 +187,14 @@ def measure(root: Path) -> dict[str, object]:
     out["STATUS_COUNTS"] = _weights(collections.Counter(r["order_status"] for r in sub_orders.values()))
     pat: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     for r in orders:
-        key = "".join("1" if r[k] else "0" for k in ("order_approved_at", "order_delivered_carrier_date", "order_delivered_customer_date"))
+        key = "".join("1" if r[k] else "0"
+                      for k in ("order_approved_at", "order_delivered_carrier_date", "order_delivered_customer_date"))
         pat[r["order_status"]][key] += 1
     out["STATUS_NULL_PATTERNS"] = {s: _weights(c) for s, c in sorted(pat.items())}
-    late = [p for p, r in zip(purchases, orders) if r["order_purchase_timestamp"] >= "2018-09-01"]
+    late = [p for p, r in zip(purchases, orders, strict=False) if r["order_purchase_timestamp"] >= "2018-09-01"]
     out["ALL_CANCELED_FROM"] = "2018-09-01" if late and all(
-        r["order_status"] == "canceled" for r in orders if r["order_purchase_timestamp"] >= "2018-09-01") else "9999-12-31"
+        r["order_status"] == "canceled" for r in orders
+        if r["order_purchase_timestamp"] >= "2018-09-01") else "9999-12-31"
     appr, carr, deliv, est = [], [], [], []
     for r in orders:
         p = _ts(r["order_purchase_timestamp"])
@@ -215,7 +218,8 @@ def measure(root: Path) -> dict[str, object]:
     out["DELIVERY_DELAY_S"] = _quantiles(deliv, ndigits=0)
     out["ESTIMATED_DAYS"] = _quantiles(est, ndigits=1)
     out["DATA_END"] = max(
-        max(r[k] for r in orders) for k in ("order_approved_at", "order_delivered_carrier_date", "order_delivered_customer_date"))
+        max(r[k] for r in orders)
+        for k in ("order_approved_at", "order_delivered_carrier_date", "order_delivered_customer_date"))
 
     # ---- customers
     per_unique = collections.Counter(collections.Counter(r["customer_unique_id"] for r in customers).values())
@@ -238,7 +242,7 @@ def measure(root: Path) -> dict[str, object]:
     same = diff = 0
     for rows in by_order.values():
         rows.sort(key=lambda r: int(r["order_item_id"]))
-        for a, b in zip(rows, rows[1:]):
+        for a, b in zip(rows, rows[1:], strict=False):
             same += a["product_id"] == b["product_id"]
             diff += a["product_id"] != b["product_id"]
     out["NEXT_ITEM_SAME_PRODUCT"] = (same, same + diff)
@@ -250,7 +254,8 @@ def measure(root: Path) -> dict[str, object]:
     out["SHIPPING_LIMIT_DELAY_S"] = _quantiles(lim, ndigits=0)
     out["PRICE_CENTS"] = _weights(collections.Counter(r["price"][-2:] for r in items))
     prod = {r["product_id"]: r for r in products}
-    weights_g = sorted(float(prod[r["product_id"]]["product_weight_g"]) for r in items if prod[r["product_id"]]["product_weight_g"])
+    weights_g = sorted(float(prod[r["product_id"]]["product_weight_g"])
+                       for r in items if prod[r["product_id"]]["product_weight_g"])
     edges = tuple(weights_g[int(len(weights_g) * q)] for q in (0.2, 0.4, 0.6, 0.8))
     out["FREIGHT_WEIGHT_EDGES_G"] = edges
     buckets: list[list[float]] = [[] for _ in range(5)]
@@ -271,7 +276,8 @@ def measure(root: Path) -> dict[str, object]:
     cat_counts = collections.Counter(r["product_category_name"] for r in products)
     global_q = _quantiles(first_price.values(), PRICE_PCTS)
     cats = []
-    for name in [r["product_category_name"] for r in translation] + sorted(c for c in cat_counts if c and c not in english):
+    untranslated = sorted(c for c in cat_counts if c and c not in english)
+    for name in [r["product_category_name"] for r in translation] + untranslated:
         prices = cat_prices.get(name, [])
         q = _quantiles(prices, PRICE_PCTS) if len(prices) >= 20 else global_q
         cats.append((name, english.get(name), cat_counts.get(name, 0), q))
@@ -282,7 +288,9 @@ def measure(root: Path) -> dict[str, object]:
         return [float(r[col]) for r in products if r[col]]
     out["PRODUCT_NAME_LEN"] = _quantiles(ints("product_name_lenght"), ndigits=0)
     out["PRODUCT_DESCRIPTION_LEN"] = _quantiles(ints("product_description_lenght"), ndigits=0)
-    out["PRODUCT_PHOTOS"] = _weights(collections.Counter(int(r["product_photos_qty"]) for r in products if r["product_photos_qty"]), key=lambda kv: kv[0])
+    out["PRODUCT_PHOTOS"] = _weights(
+        collections.Counter(int(r["product_photos_qty"]) for r in products if r["product_photos_qty"]),
+        key=lambda kv: kv[0])
     out["PRODUCT_WEIGHT_G"] = _quantiles(ints("product_weight_g"), ndigits=0)
     out["PRODUCT_LENGTH_CM"] = _quantiles(ints("product_length_cm"), ndigits=0)
     out["PRODUCT_HEIGHT_CM"] = _quantiles(ints("product_height_cm"), ndigits=0)
@@ -308,11 +316,14 @@ def measure(root: Path) -> dict[str, object]:
     for r in payments:
         pay_by[r["order_id"]].append(r)
     out["PAYMENTS_PER_ORDER"] = _weights(collections.Counter(len(v) for v in pay_by.values()), key=lambda kv: kv[0])
-    out["SINGLE_PAYMENT_TYPES"] = _weights(collections.Counter(v[0]["payment_type"] for v in pay_by.values() if len(v) == 1))
+    out["SINGLE_PAYMENT_TYPES"] = _weights(
+        collections.Counter(v[0]["payment_type"] for v in pay_by.values() if len(v) == 1))
     out["MULTI_PAYMENT_WITH_CARD"] = (
         sum(1 for v in pay_by.values() if len(v) > 1 and any(r["payment_type"] == "credit_card" for r in v)),
         sum(1 for v in pay_by.values() if len(v) > 1))
-    out["CARD_INSTALLMENTS"] = _weights(collections.Counter(int(r["payment_installments"]) for r in payments if r["payment_type"] == "credit_card"), key=lambda kv: kv[0])
+    out["CARD_INSTALLMENTS"] = _weights(
+        collections.Counter(int(r["payment_installments"]) for r in payments if r["payment_type"] == "credit_card"),
+        key=lambda kv: kv[0])
 
     # ---- reviews
     per = collections.Counter(r["order_id"] for r in sub_reviews)
@@ -352,12 +363,14 @@ def measure(root: Path) -> dict[str, object]:
     out["ZIP3_TABLE"], out["GEO_POINT_SD_DEG"], out["GEO_PREFIX_SD_DEG"] = _zip3_table(root, customers, sellers)
 
     # ---- marketing funnel
-    out["LEAD_MONTH_COUNTS"] = _weights(collections.Counter(r["first_contact_date"][:7] for r in leads), key=lambda kv: kv[0])
+    out["LEAD_MONTH_COUNTS"] = _weights(collections.Counter(r["first_contact_date"][:7] for r in leads),
+                                        key=lambda kv: kv[0])
     out["LEAD_ORIGINS"] = _weights(collections.Counter(r["origin"] for r in leads))
     lp = collections.Counter(r["landing_page_id"] for r in leads)
     out["LANDING_PAGES"] = (len(lp), lp.most_common(1)[0][1], len(leads))
     first = {r["mql_id"]: _ts(r["first_contact_date"]) for r in leads}
-    out["WON_DELAY_DAYS"] = _quantiles([(_ts(r["won_date"]) - first[r["mql_id"]]).total_seconds() / 86400 for r in deals], ndigits=2)
+    out["WON_DELAY_DAYS"] = _quantiles(
+        [(_ts(r["won_date"]) - first[r["mql_id"]]).total_seconds() / 86400 for r in deals], ndigits=2)
     out["SDR_COUNT"] = len({r["sdr_id"] for r in deals})
     out["SR_COUNT"] = len({r["sr_id"] for r in deals})
     for col in ("business_segment", "lead_type", "lead_behaviour_profile", "has_company", "has_gtin",

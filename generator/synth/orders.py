@@ -81,17 +81,18 @@ def daily_counts(n_orders: int, rng: random.Random) -> list[tuple[int, int]]:
         weekday[d.weekday()] * special.get(d, 1.0) * math.exp(rng.gauss(0.0, profile.DAILY_LOG_SD)) for d in days
     ]
     month_sum: dict[str, float] = {}
-    for d, f in zip(days, factor):
+    for d, f in zip(days, factor, strict=False):
         key = d.strftime("%Y-%m")
         month_sum[key] = month_sum.get(key, 0.0) + f
     weights = [
-        month_total.get(d.strftime("%Y-%m"), 0) * f / month_sum[d.strftime("%Y-%m")] for d, f in zip(days, factor)
+        month_total.get(d.strftime("%Y-%m"), 0) * f / month_sum[d.strftime("%Y-%m")]
+        for d, f in zip(days, factor, strict=False)
     ]
     total = sum(weights)
     out: list[tuple[int, int]] = []
     acc = 0.0
     prev = 0
-    for d, w in zip(days, weights):
+    for d, w in zip(days, weights, strict=False):
         acc += w
         cum = round(n_orders * acc / total)
         if cum > prev:
@@ -281,7 +282,7 @@ class OrderStream:
             weights[0] *= n  # the card usually pays most of it
         wsum = sum(weights)
         left = total
-        for seq, (kind, w) in enumerate(zip(kinds, weights), start=1):
+        for seq, (kind, w) in enumerate(zip(kinds, weights, strict=False), start=1):
             value = left if seq == n else min(left, int(total * w / wsum))
             left -= value
             inst = self._installments.at(r()) if kind == "credit_card" else 1

@@ -80,7 +80,7 @@ class Discrete(Generic[T]):
         """Weighted mean (numeric values only)."""
         prev = 0.0
         acc = 0.0
-        for value, c in zip(self._values, self._cum):
+        for value, c in zip(self._values, self._cum, strict=False):
             acc += float(value) * (c - prev)  # type: ignore[arg-type]
             prev = c
         return acc / self._total

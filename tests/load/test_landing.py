@@ -32,7 +32,8 @@ sources:
       thing_id: text
       tag: text
 """
-THINGS = '\ufeff"thing_id","note","made_at","price"\r\n"1",hello,2018-01-02 03:04:05,10.50\r\n2,"multi\r\nline, text",,\r\n'
+THINGS = ('\ufeff"thing_id","note","made_at","price"\r\n"1",hello,2018-01-02 03:04:05,10.50\r\n'
+          '2,"multi\r\nline, text",,\r\n')
 TAGS = 'thing_id,tag\n1,red\n2,blue\n'
 
 

@@ -89,7 +89,8 @@ def test_duplicate_yaml_key(tmp_path: Path) -> None:
 
 
 def test_duplicate_entity_names_across_files(tmp_path: Path) -> None:
-    folder = _spec(tmp_path, more="hubs:\n  - name: order\n    business_key: order_id\n    sources: [{source: orders}]\n")
+    folder = _spec(tmp_path,
+                   more="hubs:\n  - name: order\n    business_key: order_id\n    sources: [{source: orders}]\n")
     assert _messages(folder) == [
         "vault_spec/more.yml:2: duplicate name 'order' (already declared at vault_spec/hubs.yml:2) "
         "(hint: give each entity its own name)"
@@ -162,7 +163,8 @@ def test_unsafe_column_name_in_source(tmp_path: Path) -> None:
 
 
 def test_reserved_words_and_dvkit_columns(tmp_path: Path) -> None:
-    folder = _spec(tmp_path, sources=SOURCES.replace("      order_status: text", "      select: text\n      load_datetime: text"))
+    folder = _spec(tmp_path,
+                   sources=SOURCES.replace("      order_status: text", "      select: text\n      load_datetime: text"))
     messages = _messages(folder)
     assert any("sources.yml:7: column name 'select' is an SQL reserved word" in m for m in messages)
     assert any("sources.yml:8: column name 'load_datetime' is reserved for columns dvkit adds" in m for m in messages)

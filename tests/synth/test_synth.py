@@ -89,7 +89,7 @@ def _rows(data: bytes) -> list[list[str]]:
 
 def _dicts(files: dict[str, bytes], name: str) -> list[dict[str, str]]:
     rows = _rows(files[name])
-    return [dict(zip(rows[0], r)) for r in rows[1:]]
+    return [dict(zip(rows[0], r, strict=False)) for r in rows[1:]]
 
 
 def _generate(out: Path, scale: float = SCALE, seed: int = SEED, gz: bool = False, progress=None):
@@ -147,7 +147,7 @@ def test_every_file_reserializes_byte_for_byte_with_kaggle_quoting(files: dict[s
     lines = [HEADERS[name].decode("utf-8").rstrip("\r\n")]
     for row in rows[1:]:
         assert len(row) == len(kinds), row
-        lines.append(",".join(_field(v, k) for v, k in zip(row, kinds)))
+        lines.append(",".join(_field(v, k) for v, k in zip(row, kinds, strict=False)))
     final = "" if name == "product_category_name_translation" else end
     assert end.join(lines).encode() + final.encode() == data
 
