@@ -334,11 +334,7 @@ def sat_stage(sat: Satellite | MultiActiveSatellite) -> str:
 
 
 def _staged_sources(spec: Spec) -> list[Source]:
-    names = {feed.source for hub in spec.hubs for feed in hub.feeds}
-    names |= {name for link in spec.links for name in link.sources}
-    names |= {sat.source for sat in (*spec.satellites, *spec.multi_active_satellites, *spec.effectivity_satellites)}
-    names |= {ref.source for ref in spec.reference_tables}
-    return [source for source in spec.sources if source.name in names]
+    return [source for source in spec.sources if spec.models_fed_by(source.name)]
 
 
 def _hubs_needed(spec: Spec, source: Source) -> list[Hub]:
@@ -439,8 +435,8 @@ def _staging_yaml(spec: Spec, staged: list[Source]) -> GeneratedFile:
     for sat in (*spec.satellites, *spec.multi_active_satellites):
         models.append({"name": sat_stage(sat),
                        "description": f"stg_{sat.source} as {sat.model} reads it: one version per key and load "
-                                      "time" + (f", {sat.effective_from} as effective_from." if getattr(
-                                          sat, "effective_from", None) else ".")})
+                                      "time" + (f", {sat.effective_from} as effective_from." if isinstance(
+                                          sat, Satellite) and sat.effective_from else ".")})
     return GeneratedFile(f"{STAGING}/_staging.yml", _yaml({"version": 2, "models": models}),
                          _origins(staged), "staging models")
 
