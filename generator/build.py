@@ -16,7 +16,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,10 @@ import yaml
 
 from generator.db import Database, redact
 from generator.errors import DvkitError
+from generator.evolution import state
+from generator.evolution.changes import ADDITIVE, MISSING, NEW, PENDING, REBUILD, ModelPlan, Plan, make_plan
+from generator.evolution.definition import Definition, definitions
+from generator.evolution.state import VaultState, files_digest
 from generator.faults import crash_point
 from generator.progress import model_line
 from generator.spec.model import Spec
@@ -158,22 +162,9 @@ def run_dbt(project_dir: Path, db: Database, args: list[str], batches: tuple[int
 
 # -- the build ------------------------------------------------------------------------------------
 
-STATE_DDL = """
-create schema if not exists dvkit;
-create table if not exists dvkit.builds (
-    build_id bigserial primary key,
-    batch_from bigint not null,
-    batch_to bigint not null,
-    automate_dv text not null,
-    started_at timestamptz not null,
-    finished_at timestamptz not null
-);
-"""
-
-
 @dataclass
 class BuildResult:
-    package: PackageChoice
+    package: PackageChoice | None  # None when there was nothing to build
     batch_from: int
     batch_to: int
     row_counts: list[tuple[str, int]]
@@ -182,75 +173,280 @@ class BuildResult:
     run_seconds: list[float] = field(default_factory=list)  # wall time of each dbt run
     business_counts: list[tuple[str, int]] = field(default_factory=list)  # schema.table of business vault, marts
     null_keys: dict[str, int] = field(default_factory=dict)
+    plan: Plan | None = None
+    dropped: list[tuple[str, int]] = field(default_factory=list)  # retired tables dropped, with their rows
+
+    @property
+    def idle(self) -> bool:
+        return self.package is None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One dbt run: these tables, built from batches first..last (from nothing when ``full_refresh``)."""
+
+    models: tuple[str, ...]
+    first: int
+    last: int
+    full_refresh: bool
+
+
+def business_digest(project_dir: Path, state: VaultState) -> str | None:
+    """What the business vault is built from: its project's files, the shared macros, the raw vault record.
+
+    None when the project has no business vault models.
+    """
+    if not _has_models(project_dir / BUSINESS_PROJECT):
+        return None
+    files = files_digest(project_dir / BUSINESS_PROJECT, ["dbt_project.yml", "models", "macros", "tests"])
+    shared = files_digest(project_dir / DBT_PROJECT, ["macros"])  # the business project reads these too
+    return f"{files}-{shared}-{state.record_digest()}"
+
+
+def vault_plan(project_dir: Path, db: Database, spec: Spec, rebuild: Iterable[str] = ()) -> tuple[Plan, VaultState]:
+    """What a build would do now (``dvkit plan``), and the state it was computed from."""
+    current = definitions(spec)
+    vault = state.read(db, current)
+    if vault is None:
+        raise DvkitError("nothing has been loaded yet", hint="run `dvkit load` first")
+    return make_plan(current, vault, frozenset(rebuild), business_digest(project_dir, vault)), vault
 
 
 def pending_batches(db: Database) -> tuple[int, int]:
-    """The batch range not built yet: (first, last); first > last when nothing is pending."""
+    """The batch range the oldest table has not built yet: (first, last); first > last when none is pending.
+
+    Tables of the spec that were never built are not counted (see ``vault_plan`` for the whole picture).
+    """
     with db.connect() as conn:
-        conn.execute(STATE_DDL)
-        loaded = conn.execute("select to_regclass('landing.batches') is not null").fetchone()
-        if not loaded or not loaded[0]:
-            raise DvkitError("nothing has been loaded yet", hint="run `dvkit load` first")
-        last_loaded = conn.execute("select coalesce(max(batch_id), 0) from landing.batches").fetchone()
-        last_built = conn.execute("select coalesce(max(batch_to), 0) from dvkit.builds").fetchone()
+        state.ensure(conn)
         conn.commit()
-    return int(last_built[0]) + 1, int(last_loaded[0])  # type: ignore[index]
+    vault = state.read(db, {})
+    if vault is None:
+        raise DvkitError("nothing has been loaded yet", hint="run `dvkit load` first")
+    built = [r.last_batch for r in vault.recorded.values()]
+    if not built:
+        with db.connect() as conn:
+            row = conn.execute("select coalesce(max(batch_to), 0) from dvkit.builds").fetchone()
+        built = [int(row[0]) if row else 0]
+    return min(built) + 1, vault.last_loaded
 
 
 def build(project_dir: Path, db: Database, spec: Spec, mode: str = "auto", log: Log = lambda _: None,
-          progress: Log | None = None, per_batch: bool = False, business_vault: bool = True) -> BuildResult:
-    """Stage the pending batches and load the raw vault; record each build when dbt succeeds.
+          progress: Log | None = None, per_batch: bool = False, business_vault: bool = True,
+          select: Sequence[str] = (), rebuild: Iterable[str] = (), drop_retired: bool = False) -> BuildResult:
+    """Carry out the plan: load each table's pending batches, build new and changed tables from landing.
 
-    All pending batches go through one dbt run (the table macros take each key's batches in load
-    time order); ``per_batch`` runs dbt once per batch instead, for comparison. Then the business
-    vault and marts are built, unless ``business_vault`` is False (the benchmark times the raw vault).
+    Tables whose batches bring them no rows are not run (their record moves on); tables built from
+    scratch (new, missing, additive, asked for by ``rebuild``) are built from every landed batch
+    first, in load-time order, until they catch up with the others; then every table loads the
+    batches pending for all in one dbt run. A breaking change is refused before dbt starts. ``select``
+    (dbt selection syntax) limits the build to the tables it names. Then the business vault and marts
+    are built when their inputs changed, unless ``business_vault`` is False (the benchmark times the
+    raw vault). ``per_batch`` runs dbt once per batch (AutomateDV's release always does).
     """
     started = dt.datetime.now(dt.timezone.utc)
+    plan, vault = vault_plan(project_dir, db, spec, rebuild)
+    chosen = set(resolve_selection(project_dir, db, select, spec)) if select else None
+    refused = [m for m in plan.breaking if chosen is None or m.model in chosen]
+    if refused:
+        raise DvkitError(breaking_message(refused), hint=f"run `dvkit rebuild {' '.join(m.model for m in refused)}` "
+                         "to build them again from landing (or undo the change in the spec); `dvkit plan` shows all")
+    dropped = _retire(db, plan, drop_retired, log)
+    work = [m for m in plan.work if chosen is None or m.model in chosen]
+    if not work and not (business_vault and plan.business_stale and chosen is None) and not dropped:
+        log(f"nothing to do: every table is up to date with the spec and batch {plan.last_loaded}")
+        return BuildResult(None, plan.last_loaded + 1, plan.last_loaded, [], {},
+                           (dt.datetime.now(dt.timezone.utc) - started).total_seconds(), plan=plan)
     package = resolve_automate_dv(project_dir, mode, log)
     log(f"using {package.describe()}")
-    batch_from, batch_to = pending_batches(db)
+    current = definitions(spec)
+    _adopt(db, vault, current)
     before = dict(row_counts(db, spec))
-    if batch_from > batch_to:
-        log("no new batch since the last build: checking the vault is up to date")
-        ranges = [(batch_from, batch_to)]
-    else:
-        log(f"staging batch(es) {batch_from}..{batch_to}")
-        _warn_late(db, batch_from, batch_to, log)
-        if package.is_release and not per_batch and batch_to > batch_from:
-            # The release's eff_sat and ref_table read one load per run (its first build of an eff_sat
-            # inserts every staged row; its ref_table every new row of any staged load).
-            log(f"AutomateDV's release loads one batch per run: {batch_to - batch_from + 1} dbt runs")
-            per_batch = True
-        ranges = [(b, b) for b in range(batch_from, batch_to + 1)] if per_batch else [(batch_from, batch_to)]
-    models = tests = 0
-    run_seconds = []
-    for first, last in ranges:
-        run_started = dt.datetime.now(dt.timezone.utc)
-        outcome = run_dbt(project_dir, db, ["build"], (first, last), progress)
-        if not outcome.success:
-            details = "\n  ".join(outcome.failures) or "see dbt_vault/logs/dbt.log"
-            raise DvkitError(f"dbt build failed (batches {first}..{last}):\n  {details}",
-                             hint="the batches stay pending; fix the problem and run `dvkit build` again")
-        models, tests = outcome.models, outcome.tests
-        run_seconds.append((dt.datetime.now(dt.timezone.utc) - run_started).total_seconds())
-        crash_point("raw-vault-built")
-        if first <= last:
+    for line in describe_work(work):
+        log(line)
+    batch_from = min((m.first_batch for m in work), default=plan.last_loaded + 1)
+    if work:
+        _warn_late(db, min(m.first_batch for m in work if not m.from_scratch) if any(
+            not m.from_scratch for m in work) else plan.last_loaded + 1, plan.last_loaded, log)
+    if package.is_release and not per_batch and any(m.first_batch < m.last_batch for m in work):
+        # The release's eff_sat and ref_table read one load per run (its first build of an eff_sat
+        # inserts every staged row; its ref_table every new row of any staged load).
+        log("AutomateDV's release loads one batch per run")
+        per_batch = True
+    run_seconds: list[float] = []
+    null: dict[str, int] = {}
+    ran: set[str] = set()
+    for step in steps(work):
+        runnable = [m for m in step.models if step.full_refresh
+                    or _has_rows(db, current[m].sources, step.first, step.last)]
+        ranges = [(b, b) for b in range(step.first, step.last + 1)] if per_batch else [(step.first, step.last)]
+        for first, last in ranges if runnable else []:
+            run_started = dt.datetime.now(dt.timezone.utc)
+            args = ["build", "--select", *(f"+{m}" for m in runnable)]
+            if step.full_refresh and first == step.first:
+                args.append("--full-refresh")
+            outcome = run_dbt(project_dir, db, args, (first, last), progress)
+            if not outcome.success:
+                details = "\n  ".join(outcome.failures) or "see dbt_vault/logs/dbt.log"
+                raise DvkitError(f"dbt build failed ({', '.join(runnable)}; batches {first}..{last}):\n  {details}",
+                                 hint="those batches stay pending for those tables; fix the problem and run "
+                                      "`dvkit build` again")
+            run_seconds.append((dt.datetime.now(dt.timezone.utc) - run_started).total_seconds())
+            _count_null_keys(db, spec, runnable, null)
+            crash_point("raw-vault-built")
             _record(db, first, last, package, run_started)
-    log(f"raw vault: {models} models built, {tests} data tests passed"
-        + (f" ({len(ranges)} runs)" if per_batch else ""))
-    if business_vault and _has_models(project_dir / BUSINESS_PROJECT):
-        outcome = run_dbt(project_dir, db, ["build"], None, progress, BUSINESS_PROJECT)
-        if not outcome.success:
-            details = "\n  ".join(outcome.failures) or "see business_vault/logs/dbt.log"
-            raise DvkitError(f"dbt build of the business vault and marts failed:\n  {details}",
-                             hint="the raw vault is built; fix the model and run `dvkit build` again")
-        log(f"business vault and marts: {outcome.models} models built, {outcome.tests} data tests passed")
+        ran.update(runnable)
+        state.record(db, [current[m] for m in step.models], step.last)
+    if work:
+        log(f"raw vault: {len(ran)} of {len(current)} tables built"
+            + (f" ({len(run_seconds)} dbt runs)" if len(run_seconds) > 1 else ""))
+    if business_vault:
+        _build_business_vault(project_dir, db, spec, ran or {d for d, _ in dropped}, plan, progress, log)
     finished = dt.datetime.now(dt.timezone.utc)
-    return BuildResult(package=package, batch_from=batch_from, batch_to=batch_to,
+    return BuildResult(package=package, batch_from=batch_from, batch_to=plan.last_loaded,
                        row_counts=row_counts(db, spec), rows_before=before,
-                       seconds=(finished - started).total_seconds(),
-                       null_keys=null_keys(db, spec, batch_from, batch_to), run_seconds=run_seconds,
-                       business_counts=business_counts(db))
+                       seconds=(finished - started).total_seconds(), null_keys=null, run_seconds=run_seconds,
+                       business_counts=business_counts(db), plan=plan, dropped=dropped)
+
+
+def steps(work: Sequence[ModelPlan]) -> list[Step]:
+    """The dbt runs that bring every table of ``work`` to the last batch, lowest first batch first.
+
+    Tables that lag behind are run alone until they reach the next group, so the last run takes all
+    of them together; tables built from scratch get a run of their own (dbt's --full-refresh).
+
+    >>> from generator.evolution.changes import ModelPlan
+    >>> [(s.models, s.first, s.last, s.full_refresh) for s in steps([ModelPlan("a", "pending", (), 5, 6),
+    ...     ModelPlan("b", "new", (), 1, 6)])]
+    [(('b',), 1, 4, True), (('a', 'b'), 5, 6, False)]
+    """
+    if not work:
+        return []
+    last = work[0].last_batch
+    fresh = tuple(m.model for m in work if m.from_scratch)
+    levels = sorted({m.first_batch for m in work if not m.from_scratch})
+    found: list[Step] = []
+    if fresh:
+        found.append(Step(fresh, 1, (levels[0] - 1) if levels else last, True))
+    for index, level in enumerate(levels):
+        end = levels[index + 1] - 1 if index + 1 < len(levels) else last
+        members = tuple(m.model for m in work if m.from_scratch or m.first_batch <= level)
+        found.append(Step(members, level, end, False))
+    return [s for s in found if s.first <= s.last or (s.full_refresh and s.first == 1)]
+
+
+def describe_work(work: Sequence[ModelPlan]) -> list[str]:
+    """One line per kind of work, for the build's log."""
+    lines = []
+    for status, words in ((PENDING, "loading batches"), (NEW, "new: built from every landed batch"),
+                          (MISSING, "gone: built again from every landed batch"),
+                          (ADDITIVE, "changed (additive): built again from every landed batch"),
+                          (REBUILD, "rebuilt from every landed batch")):
+        chosen = [m for m in work if m.status == status]
+        if not chosen:
+            continue
+        ranges = sorted({(m.first_batch, m.last_batch) for m in chosen})
+        batches = ", ".join(f"{a}..{b}" for a, b in ranges)
+        lines.append(f"{words} ({batches}): {', '.join(m.model for m in chosen)}")
+    return lines
+
+
+def breaking_message(models: Sequence[ModelPlan]) -> str:
+    lines = [f"  {m.model}: {'; '.join(m.reasons)}" for m in models]
+    return ("the spec changes what stored rows hold (a breaking change), so these tables no longer match it:\n"
+            + "\n".join(lines))
+
+
+def resolve_selection(project_dir: Path, db: Database, selectors: Sequence[str], spec: Spec) -> list[str]:
+    """The raw vault tables a dbt selection (``hub_order+``, ``tag:x``, plain names) names, in spec order."""
+    models = spec.vault_models()
+    if all(s in models for s in selectors):
+        return [m for m in models if m in selectors]
+    from dbt.cli.main import dbtRunner
+
+    dbt_dir = project_dir / DBT_PROJECT
+    os.environ.update(db.dbt_env())
+    result = dbtRunner().invoke(["ls", "--resource-type", "model", "--output", "name", "--select", *selectors,
+                                 "--project-dir", str(dbt_dir), "--profiles-dir", str(dbt_dir),
+                                 "--log-level", "none", "--quiet"])
+    if not result.success:
+        raise DvkitError(f"cannot read the selection {' '.join(selectors)}",
+                         hint="use dbt's selection syntax, e.g. hub_order+ or sat_order_status")
+    named = {str(line).strip() for line in (result.result or [])}
+    found = [m for m in models if m in named]
+    if not found:
+        raise DvkitError(f"the selection {' '.join(selectors)} names no raw vault table",
+                         hint=f"raw vault tables: {', '.join(models)}")
+    return found
+
+
+def _retire(db: Database, plan: Plan, drop: bool, log: Log) -> list[tuple[str, int]]:
+    """Report the tables the spec no longer declares; drop them (and their record) when asked."""
+    from psycopg import sql
+
+    if not plan.retired:
+        return []
+    if not drop:
+        log(f"retired (no longer in the spec, kept): {', '.join(plan.retired)}; "
+            "`dvkit build --drop-retired` drops them")
+        return []
+    dropped = []
+    with db.connect() as conn:
+        for table in plan.retired:
+            name = sql.Identifier(state.RAW_VAULT_SCHEMA, table)
+            exists = conn.execute("select to_regclass(%s) is not null",
+                                  (f"{state.RAW_VAULT_SCHEMA}.{table}",)).fetchone()
+            rows = int(conn.execute(sql.SQL("select count(*) from {}").format(name)).fetchone()[0]) \
+                if exists and exists[0] else 0  # type: ignore[index]
+            log(f"dropping retired table {state.RAW_VAULT_SCHEMA}.{table} ({rows:,} rows)")
+            conn.execute(sql.SQL("drop table if exists {} cascade").format(name))
+            dropped.append((table, rows))
+    state.forget(db, plan.retired)
+    return dropped
+
+
+def _adopt(db: Database, vault: VaultState, current: dict[str, Definition]) -> None:
+    """Write the record of tables built before it existed (what ``state.read`` took them to be)."""
+    adopted = [r for r in vault.recorded.values() if r.adopted and r.model in current]
+    for last in sorted({r.last_batch for r in adopted}):
+        state.record(db, [current[r.model] for r in adopted if r.last_batch == last], last)
+
+
+def _has_rows(db: Database, sources: Iterable[str], first: int, last: int) -> bool:
+    """Whether any of the landing tables ``sources`` holds rows of batches first..last."""
+    from psycopg import sql
+
+    with db.connect() as conn:
+        for source in sources:
+            table = sql.Identifier("landing", source)
+            if conn.execute(sql.SQL("select exists (select 1 from {} where _batch_id between %s and %s)").format(table),
+                            (first, last)).fetchone()[0]:  # type: ignore[index]
+                return True
+    return False
+
+
+def _build_business_vault(project_dir: Path, db: Database, spec: Spec, changed: set[str], plan: Plan,
+                          progress: Log | None, log: Log) -> None:
+    """Build the business vault and marts when their inputs changed: all, or downstream of ``changed``."""
+    vault = state.read(db, {})
+    digest = business_digest(project_dir, vault) if vault else None
+    if digest is None:
+        return
+    if vault and vault.business_digest == digest and not changed:
+        log("business vault and marts: up to date (no raw vault table changed)")
+        return
+    files = digest.rsplit("-", 1)[0]  # the projects' files, without the raw vault record
+    partial = vault is not None and (vault.business_digest or "").rsplit("-", 1)[0] == files
+    args = ["build"]
+    if partial and changed:  # only the raw vault moved on: build what reads the tables that did
+        args += ["--select", *(f"source:raw_vault.{t}+" for t in sorted(changed))]
+    outcome = run_dbt(project_dir, db, args, None, progress, BUSINESS_PROJECT)
+    if not outcome.success:
+        details = "\n  ".join(outcome.failures) or "see business_vault/logs/dbt.log"
+        raise DvkitError(f"dbt build of the business vault and marts failed:\n  {details}",
+                         hint="the raw vault is built; fix the model and run `dvkit build` again")
+    state.record_business(db, digest)
+    log(f"business vault and marts: {outcome.models} models built, {outcome.tests} data tests passed")
 
 
 def _has_models(dbt_dir: Path) -> bool:
@@ -266,6 +462,8 @@ def _record(db: Database, first: int, last: int, package: PackageChoice, started
 
 def _warn_late(db: Database, batch_from: int, batch_to: int, log: Log) -> None:
     """Say when pending batches are older than what the vault already holds (late arrivals)."""
+    if batch_from > batch_to:
+        return
     with db.connect() as conn:
         row = conn.execute(
             """select min(p.load_ts), (select max(b.load_ts) from landing.batches b
@@ -307,15 +505,18 @@ def business_counts(db: Database) -> list[tuple[str, int]]:
             sql.Identifier(schema, name))).fetchone()[0])) for schema, name in tables]
 
 
-def null_keys(db: Database, spec: Spec, batch_from: int, batch_to: int) -> dict[str, int]:
-    """Rows of the built batches whose business key is NULL or blank: they never enter a hub."""
+def _count_null_keys(db: Database, spec: Spec, models: Iterable[str], found: dict[str, int]) -> None:
+    """Add the rows just staged for ``models``' hubs whose business key is NULL or blank: they never enter a hub.
+
+    Read from the pending views, which the dbt run that built those hubs has just made.
+    """
     from psycopg import sql
 
-    found: dict[str, int] = {}
-    if batch_from > batch_to:
-        return found
+    run = set(models)
     with db.connect() as conn:
         for hub in spec.hubs:
+            if hub.model not in run:
+                continue
             for feed in hub.feeds:
                 blank = sql.SQL(" and ").join(
                     sql.SQL("nullif(trim(cast({} as text)), '') is null").format(sql.Identifier(c))
@@ -324,5 +525,5 @@ def null_keys(db: Database, spec: Spec, batch_from: int, batch_to: int) -> dict[
                 query = sql.SQL("select count(*) from {} where {}").format(table, blank)
                 row = conn.execute(query).fetchone()
                 if row and row[0]:
-                    found[f"{hub.name} <- {feed.source}"] = int(row[0])
-    return found
+                    where = f"{hub.name} <- {feed.source}"
+                    found[where] = found.get(where, 0) + int(row[0])

@@ -429,12 +429,17 @@ def _require_generated(project: Path, spec: Any) -> None:
         raise DvkitError("generated models are out of date with the spec", hint="run `dvkit generate` first")
 
 
-def _build(project: Path, spec: Any, database: Any, mode: str, per_batch: bool = False) -> None:
+def _build(project: Path, spec: Any, database: Any, mode: str, per_batch: bool = False,
+           select: tuple[str, ...] = (), rebuild: tuple[str, ...] = (), drop_retired: bool = False) -> None:
     from generator.build import build as run_build
 
     _require_generated(project, spec)
     result = run_build(project, database, spec, mode, log=lambda m: err.print(m, markup=False),
-                       progress=lambda m: err.print(f"  {m}", markup=False), per_batch=per_batch)
+                       progress=lambda m: err.print(f"  {m}", markup=False), per_batch=per_batch,
+                       select=select, rebuild=rebuild, drop_retired=drop_retired)
+    if result.idle:
+        out.print(f"nothing to do ({result.seconds:.1f}s)", markup=False)
+        return
     table = Table("table", Column("rows", justify="right"), Column("added", justify="right"), title="raw vault")
     for name, rows in result.row_counts:
         table.add_row(name, f"{rows:,}", f"{rows - result.rows_before.get(name, 0):,}")
@@ -444,20 +449,32 @@ def _build(project: Path, spec: Any, database: Any, mode: str, per_batch: bool =
         for name, rows in result.business_counts:
             business.add_row(name, f"{rows:,}")
         out.print(business)
+    for name, rows in result.dropped:
+        out.print(f"dropped retired table raw_vault.{name} ({rows:,} rows)", markup=False)
     for where, count in sorted(result.null_keys.items()):
         out.print(f"NULL or empty business key: {count:,} row(s) of {where} not added to the hub", markup=False)
+    assert result.package is not None
     out.print(f"built with {result.package.describe()} in {result.seconds:.1f}s", markup=False)
+
+
+SELECT = click.option("--select", "-s", "select", multiple=True,
+                      help="Build only these raw vault tables, in dbt's selection syntax (e.g. hub_order+); "
+                           "repeatable.")
 
 
 @main.command()
 @AUTOMATE_DV
 @click.option("--per-batch", is_flag=True,
               help="Run dbt once per pending batch instead of once for all of them (slower; for comparison).")
+@SELECT
+@click.option("--drop-retired", is_flag=True,
+              help="Drop the raw vault tables the spec no longer declares (their rows are listed first).")
 @NO_WAIT
 @click.pass_context
 @friendly
-def build(ctx: click.Context, automate_dv: str, per_batch: bool, no_wait: bool) -> None:
-    """Stage pending batches and build the raw vault with dbt; print row counts."""
+def build(ctx: click.Context, automate_dv: str, per_batch: bool, select: tuple[str, ...], drop_retired: bool,
+          no_wait: bool) -> None:
+    """Carry out the plan: load pending batches, backfill new tables; then the business vault and marts."""
     from generator.db import resolve
     from generator.lock import vault_lock
 
@@ -465,7 +482,88 @@ def build(ctx: click.Context, automate_dv: str, per_batch: bool, no_wait: bool) 
     spec = _spec(project)
     database = resolve(project)
     ctx.with_resource(vault_lock(database, "build", not no_wait, functools.partial(err.print, markup=False)))
-    _build(project, spec, database, automate_dv, per_batch)
+    _build(project, spec, database, automate_dv, per_batch, select, drop_retired=drop_retired)
+
+
+@main.command()
+@click.argument("models", nargs=-1)
+@click.option("--all", "everything", is_flag=True, help="Rebuild every raw vault table.")
+@AUTOMATE_DV
+@NO_WAIT
+@click.pass_context
+@friendly
+def rebuild(ctx: click.Context, models: tuple[str, ...], everything: bool, automate_dv: str, no_wait: bool) -> None:
+    """Build raw vault tables again from every landed batch (names or dbt selection, e.g. hub_review+).
+
+    The result equals a vault built batch by batch with the current spec; erased personal data stays
+    erased (it is erased in landing too). Other tables load their pending batches as in `dvkit build`.
+    """
+    from generator.build import resolve_selection
+    from generator.db import resolve
+    from generator.lock import vault_lock
+
+    if not models and not everything:
+        raise DvkitError("name the tables to rebuild", hint="e.g. `dvkit rebuild hub_review+`, or `--all`")
+    project = _resolve_project(ctx)
+    spec = _spec(project)
+    database = resolve(project)
+    ctx.with_resource(vault_lock(database, "rebuild", not no_wait, functools.partial(err.print, markup=False)))
+    chosen = tuple(spec.vault_models()) if everything else tuple(resolve_selection(project, database, models, spec))
+    err.print(f"rebuilding from landing: {', '.join(chosen)}", markup=False)
+    _build(project, spec, database, automate_dv, rebuild=chosen)
+
+
+@main.command("plan")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+@friendly
+def plan_command(ctx: click.Context, fmt: str) -> None:
+    """What `dvkit build` would do: per raw vault table, unchanged, pending, new, additive, breaking or retired.
+
+    Exit status 0 when a build can carry the plan out, 3 when a breaking change needs a decision.
+    """
+    import json
+
+    from generator.build import vault_plan
+    from generator.db import resolve
+
+    project = _resolve_project(ctx)
+    spec = _spec(project)
+    plan, _ = vault_plan(project, resolve(project), spec)
+    if fmt == "json":
+        out.print(json.dumps(plan.as_json(), indent=2), markup=False)
+    else:
+        for line in plan_lines(plan):
+            out.print(line, markup=False)
+    if not plan.safe:
+        sys.exit(3)
+
+
+def plan_lines(plan: Any) -> list[str]:
+    """The plan as text: a line per table (unchanged ones counted), then retired tables and the verdict."""
+    lines = [f"landed batches: 1..{plan.last_loaded}"]
+    unchanged = [m for m in plan.models if m.status == "unchanged"]
+    for m in plan.models:
+        if m.status == "unchanged":
+            continue
+        batches = f" [batches {m.first_batch}..{m.last_batch}]" if m.first_batch <= m.last_batch else ""
+        reasons = f": {'; '.join(m.reasons)}" if m.reasons else ""
+        lines.append(f"  {m.status:<9} {m.model}{batches}{reasons}")
+    if unchanged:
+        lines.append(f"  unchanged {len(unchanged)} table(s): {', '.join(m.model for m in unchanged)}")
+    for table in plan.retired:
+        lines.append(f"  retired   {table}: no longer in the spec; kept (`dvkit build --drop-retired` drops it)")
+    if plan.business_stale:
+        lines.append("  business vault and marts: to be built")
+    lines += [f"note: {note}" for note in plan.notes]
+    if plan.breaking:
+        lines.append("breaking changes need a decision: `dvkit rebuild "
+                     + " ".join(m.model for m in plan.breaking) + "` (or undo the change in the spec)")
+    elif plan.idle:
+        lines.append("nothing to do")
+    else:
+        lines.append("`dvkit build` carries this plan out")
+    return lines
 
 
 def _report(project: Path, database: Any, png: Path | None, in_demo: bool = False) -> None:

@@ -69,6 +69,7 @@ from psycopg import sql
 
 from generator.db import Database
 from generator.errors import DvkitError
+from generator.evolution import state
 from generator.hashing import as_text, hash_key, hashdiff
 from generator.spec.model import Hub, Lookup, MultiActiveSatellite, Satellite, Source, Spec, TrackingSatellite
 
@@ -399,6 +400,7 @@ def erase(db: Database, spec: Spec, entity: str, key: str | Sequence[str], reaso
                 if _exists(conn, LANDING_SCHEMA, "quarantine"):
                     rows[QUARANTINE] = rows.get(QUARANTINE, 0) + _erase_quarantine(conn, target, values)
             result = ErasureResult(0, plan.hub.name, hub_key, rows)
+            state.forget_business(conn)  # the marts show the erased data until they are built again
             ensure_log(conn)
             logged = conn.execute(
                 sql.SQL("insert into {} (entity, hub_key, reason, tables, rows_erased, erased_by) "
@@ -433,7 +435,7 @@ def rebuild_marts(project_dir: Path, db: Database) -> bool:
 
     Returns False when the project has no business vault models; raises DvkitError when dbt fails.
     """
-    from generator.build import run_dbt
+    from generator.build import business_digest, run_dbt
 
     if not has_business_models(project_dir):
         return False
@@ -442,4 +444,8 @@ def rebuild_marts(project_dir: Path, db: Database) -> bool:
         details = "\n  ".join(outcome.failures) or f"see {BUSINESS_PROJECT}/logs/dbt.log"
         raise DvkitError(f"the erasure is committed, but rebuilding the business vault and marts failed:\n  {details}",
                          hint="the marts may still show the erased data: fix the problem and run `dvkit build`")
+    vault = state.read(db, {})
+    digest = business_digest(project_dir, vault) if vault else None
+    if digest:
+        state.record_business(db, digest)
     return True

@@ -19,6 +19,7 @@ import pytest
 from generator.build import build
 from generator.compliance.trace import MATCH_HASHDIFF, trace
 from generator.db import Database, ensure_database
+from generator.errors import DvkitError
 from generator.hashing import hashdiff
 from generator.load.landing import load_batch
 from generator.render.drift import changes, definitions, read_definitions
@@ -131,7 +132,7 @@ def test_added_payload_column_gives_new_versions_only_where_it_has_a_value(
     assert events[1].provenance[0].source_file == "people.csv" and events[1].provenance[0].source_line == 3
 
 
-def test_column_put_in_payload_instead_gives_every_key_a_new_version(pg_server: Database, tmp_path: Path) -> None:
+def test_column_put_in_payload_instead_is_refused_until_rebuilt(pg_server: Database, tmp_path: Path) -> None:
     db, root = _start(pg_server, tmp_path, "drift_pitfall")
     spec, warnings = _respec(root, IN_PAYLOAD)
     assert warnings == ["satellite 'person_profile': hashdiff columns change (+phone): every key gets a new "
@@ -139,9 +140,16 @@ def test_column_put_in_payload_instead_gives_every_key_a_new_version(pg_server: 
                         "payload: rows without them keep their hashdiff)"]
     load_batch(db, spec, _batch(root / "data" / "mar", "person_id,name,city,phone\np1,Ann,Lisbon,\n"
                                                          "p2,Bob,Porto,\n"), MAR)
-    build(root, db, spec, mode="builtin")
-    # Nothing changed in the data, yet every key has a second version.
-    assert [(p, at) for p, _, at, _ in _versions(db)] == [("p1", JAN), ("p1", MAR), ("p2", JAN), ("p2", MAR)]
+    # Loaded as it is, every key would get a second version although nothing changed in the data:
+    # the build refuses before dbt runs, and names the change and the way out.
+    with pytest.raises(DvkitError, match=r"sat_person_profile: hashdiff columns: \+phone text") as refused:
+        build(root, db, spec, mode="builtin")
+    assert refused.value.hint and "dvkit rebuild sat_person_profile" in refused.value.hint
+    with db.connect() as conn:
+        assert conn.execute("select count(*) from raw_vault.sat_person_profile").fetchone() == (2,)
+    # Rebuilt from landing: the satellite the new spec gives from the start, one version per key.
+    build(root, db, spec, mode="builtin", rebuild=["sat_person_profile"])
+    assert [(p, at) for p, _, at, _ in _versions(db)] == [("p1", JAN), ("p2", JAN)]
 
 
 CARDS = """\
