@@ -140,8 +140,15 @@ def _changed(key: str, was: Any, now: Any) -> str:
     word = ROWS_WORDS.get(key, key)
     if isinstance(was, list) and isinstance(now, list) and sorted(was) != sorted(now):
         plus, minus = [c for c in now if c not in was], [c for c in was if c not in now]
-        if plus or minus:
-            return f"{word}: " + ", ".join([*(f"+{c}" for c in plus), *(f"-{c}" for c in minus)])
+        if len(plus) == len(minus) == 1:
+            return f"{word}: {minus[0]} -> {plus[0]}"
+        return f"{word}: " + ", ".join([*(f"+{c}" for c in plus), *(f"-{c}" for c in minus)])
+    if isinstance(was, dict) and isinstance(now, dict) and set(was) == set(now):
+        inner = [f"{name} ({_changed(k, (was[name] or {}).get(k), (now[name] or {}).get(k))})"
+                 for name in now if isinstance(now[name], dict) and isinstance(was[name], dict)
+                 for k in sorted(set(was[name]) | set(now[name])) if was[name].get(k) != now[name].get(k)]
+        if inner:
+            return f"{word}: " + "; ".join(inner)
     return f"{word}: {_show(was)} -> {_show(now)}"
 
 
