@@ -26,6 +26,7 @@ import yaml
 from generator.db import Database, redact
 from generator.errors import DvkitError
 from generator.faults import crash_point
+from generator.load.landing_check import check_against_landing
 from generator.progress import model_line
 from generator.spec.model import Spec
 
@@ -209,6 +210,7 @@ def build(project_dir: Path, db: Database, spec: Spec, mode: str = "auto", log: 
     package = resolve_automate_dv(project_dir, mode, log)
     log(f"using {package.describe()}")
     batch_from, batch_to = pending_batches(db)
+    check_against_landing(db, spec, log)  # a column renamed in the spec, said before any dbt run
     before = dict(row_counts(db, spec))
     if batch_from > batch_to:
         log("no new batch since the last build: checking the vault is up to date")
