@@ -30,6 +30,7 @@ from generator.evolution.changes import ADDITIVE, MISSING, NEW, PENDING, REBUILD
 from generator.evolution.definition import Definition, definitions
 from generator.evolution.state import VaultState, files_digest
 from generator.faults import crash_point
+from generator.load.landing_check import check_against_landing
 from generator.progress import model_line
 from generator.spec.model import Spec
 
@@ -246,6 +247,7 @@ def build(project_dir: Path, db: Database, spec: Spec, mode: str = "auto", log: 
     """
     started = dt.datetime.now(dt.timezone.utc)
     plan, vault = vault_plan(project_dir, db, spec, rebuild)
+    check_against_landing(db, spec, log)  # a column renamed in the spec, said before any dbt run
     chosen = set(resolve_selection(project_dir, db, select, spec)) if select else None
     refused = [m for m in plan.breaking if chosen is None or m.model in chosen]
     if refused:

@@ -11,7 +11,8 @@ batch id, the batch's load time, the record source, the file name and the line t
 Schema drift: a file's columns are matched to the spec by header name, in any order. A declared
 column the file lacks refuses the whole batch, in either mode. A column the spec does not declare
 is left out with a warning, which ``landing.batch_files.note`` keeps for later review (or, with the
-source's ``extra_columns: fail``, refuses the batch).
+source's ``extra_columns: fail``, refuses the batch). A column declared with ``from`` is read from
+the header of that name into the landing column named by the spec.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from psycopg import sql
 from generator.db import Database
 from generator.errors import DvkitError
 from generator.faults import crash_point
+from generator.load.landing_check import carry_over_renames
 from generator.load.quarantine import (
     EMPTY_FILE,
     STRICT_LIMIT,
@@ -109,7 +111,8 @@ class BatchResult:
 
 
 def ensure_landing(conn: psycopg.Connection, spec: Spec) -> None:
-    """Create the landing schema, the batch log and one table per source (adding new columns)."""
+    """Create the landing schema, the batch log and one table per source (adding new columns, renaming
+    the ones the spec now reads from their old header: ``carry_over_renames``)."""
     conn.execute("create schema if not exists landing")
     conn.execute(
         """create table if not exists landing.batches (
@@ -139,6 +142,8 @@ def ensure_landing(conn: psycopg.Connection, spec: Spec) -> None:
     # Warnings about a file kept for review, e.g. columns the spec does not declare that were left out.
     conn.execute("alter table landing.batch_files add column if not exists note text")
     ensure_quarantine(conn)
+    # A column renamed in the spec (`from`) is renamed in landing first, so that it is not added again empty.
+    carry_over_renames(conn, spec)
     for source in spec.sources:
         columns = [(name, PG_TYPES[type_]) for name, type_ in source.columns] + list(METADATA)
         table = sql.Identifier(SCHEMA, source.name)
@@ -175,7 +180,8 @@ def file_extracts(spec: Spec, data_dir: Path) -> tuple[list[Extract], list[str]]
             continue
         except (OSError, EOFError) as exc:
             raise DvkitError(f"{path.name}: cannot read the file: {exc}", hint="check the extract") from None
-        layout = map_header(header, source.column_names, path, source.name, source.extra_columns)
+        layout = map_header(header, source.header_names, path, source.name, source.extra_columns,
+                            source.column_names if source.renamed else ())
         extracts.append(Extract(source, path.name, functools.partial(_file_rows, path),
                                 functools.partial(_file_records, path),
                                 layout=None if layout.identity else layout,

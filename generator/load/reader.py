@@ -113,13 +113,16 @@ class Layout:
 
 
 def map_header(found: list[str], expected: tuple[str, ...], path: Path, source: str,
-               extra_columns: str = "warn") -> Layout:
+               extra_columns: str = "warn", columns: tuple[str, ...] = ()) -> Layout:
     """Match a file's header to the source's declared columns by name, in any order.
 
-    A declared column the file lacks refuses the file (and so the batch). A column the spec does
-    not declare is left out of the load (``extra_columns: warn``, see :func:`extra_warning`) or
-    refuses the file (``extra_columns: fail``).
+    ``expected`` are the header names of the declared columns (``Source.header_names``);
+    ``columns``, their names in the spec when some differ (``from``), for messages. A declared
+    column the file lacks refuses the file (and so the batch). A column the spec does not declare
+    is left out of the load (``extra_columns: warn``, see :func:`extra_warning`) or refuses the
+    file (``extra_columns: fail``).
     """
+    spec_names = dict(zip(expected, columns, strict=True)) if columns else {}
     shown = [_printable(name) for name in found]
     index: dict[str, int] = {}
     twice: list[str] = []
@@ -132,7 +135,8 @@ def map_header(found: list[str], expected: tuple[str, ...], path: Path, source: 
     if missing or twice:
         parts = []
         if missing:
-            parts.append(f"missing column(s) {', '.join(missing)}")
+            parts.append("missing column(s) " + ", ".join(
+                c if spec_names.get(c, c) == c else f"{c} (read into {spec_names[c]})" for c in missing))
         if twice:
             parts.append(f"column(s) {', '.join(dict.fromkeys(twice))} appear more than once")
         if extra:

@@ -37,10 +37,25 @@ class Source:
     personal_columns: tuple[str, ...] = ()
     retention: str | None = None  # ISO 8601 duration, e.g. "P5Y"
     extra_columns: str = "warn"  # a file column the spec does not declare: "warn" (ignored) or "fail"
+    renamed: tuple[tuple[str, str], ...] = ()  # column -> the file's header it is read from (``from``)
+    column_lines: tuple[int, ...] = ()  # the spec line of each column, in order (messages)
 
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(name for name, _ in self.columns)
+
+    @property
+    def header_names(self) -> tuple[str, ...]:
+        """The file's header name of each column, in the spec's order (the column's own name unless renamed)."""
+        headers = dict(self.renamed)
+        return tuple(headers.get(name, name) for name, _ in self.columns)
+
+    def column_origin(self, column: str) -> Origin:
+        """Where ``column`` is declared (the source's own line when unknown)."""
+        names = self.column_names
+        if column in names and len(self.column_lines) == len(names):
+            return Origin(self.origin.path, self.column_lines[names.index(column)])
+        return self.origin
 
     def staged_columns(self) -> tuple[str, ...]:
         """Columns a stage over this source can use: its own and its lookups'."""

@@ -40,7 +40,9 @@ def _explain(error: jsonschema.ValidationError, doc: Any, path: str) -> Problem:
     if error.validator == "oneOf" and error.context:
         # Errors below the value come from the alternative of the value's own shape (a list item).
         # Of the alternatives, the one of the value's own shape fails on something other than "type".
-        shaped = [e for e in error.context if e.validator != "type"]
+        # An enum of names refusing a mapping (a column in the long form) is a failure of shape too.
+        shaped = [e for e in error.context if e.validator != "type"
+                  and not (e.validator == "enum" and isinstance(e.instance, (dict, list)))]
         best = jsonschema.exceptions.best_match(shaped or error.context)
         if best is not None:
             return _explain(best, doc, path)

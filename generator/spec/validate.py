@@ -159,6 +159,15 @@ def _column_name_problem(column: str) -> tuple[str, str] | None:
     return None
 
 
+def _column_types(columns: LineDict) -> tuple[tuple[str, str], ...]:
+    """Each column's type, from the short form (``name: type``) or the long one (``name: {type: ...}``).
+
+    A wrong type is reported by the structural check; the source is still built, for the other checks.
+    """
+    return tuple((column, str(value.get("type") if isinstance(value, LineDict) else value))
+                 for column, value in columns.items())
+
+
 def _type_of(source: Source, column: str, sources: dict[str, Source]) -> str | None:
     """The declared type of a column a stage of ``source`` reads (its own, or a looked-up one)."""
     own = dict(source.columns)
@@ -363,9 +372,13 @@ class _Checker:
                 if problem:
                     message, hint = problem
                     if hint == "rename it":
-                        hint = "rename it in the spec (the file's header must then match)"
+                        hint = ("give it another name and read the file's header into it: "
+                                f"`<new name>: {{type: ..., from: {column}}}`")
                     self.add(path, columns.line_of(column), message, hint)
                     bad = True
+            typed = _column_types(columns)
+            renamed = self._renamed(path, entry["name"], columns)
+            bad |= renamed is None
             file = entry["file"]
             if file in files:
                 self.add(path, entry.line_of("file"), f"file '{file}' is already read by another source "
@@ -386,13 +399,15 @@ class _Checker:
                 name=entry["name"],
                 file=file,
                 record_source=str(entry.get("record_source") or file),
-                columns=tuple((c, str(t)) for c, t in columns.items()),
+                columns=typed,
                 origin=Origin(path, entry.line),
                 description=str(entry.get("description", "")).strip(),
                 personal_columns=personal_columns,
                 retention=str(personal["retention"]) if isinstance(personal, LineDict) and "retention" in personal
                 else None,
                 extra_columns=str(entry.get("extra_columns") or self._settings_value("extra_columns", "warn")),
+                renamed=renamed or (),
+                column_lines=tuple(columns.line_of(c) for c in columns),
             )
         # Lookups need every source declared first.
         for path, entry in raw:
@@ -409,6 +424,30 @@ class _Checker:
                     parsed.append(parsed_lookup)
             result[source.name] = Source(**{**source.__dict__, "lookups": tuple(parsed)})
         return result
+
+    def _renamed(self, path: str, source: str, columns: LineDict) -> tuple[tuple[str, str], ...] | None:
+        """The columns read from a header of another name (``from``); None when two read one header.
+
+        The loader matches a file's columns by header name, so each header may feed one column only.
+        """
+        renamed: list[tuple[str, str]] = []
+        readers: dict[str, str] = {}  # header -> the column reading it
+        ok = True
+        for column, value in columns.items():
+            header = value.get("from", column) if isinstance(value, LineDict) else column
+            if not isinstance(header, str):
+                continue  # reported by the structural check
+            line = value.line_of("from") if isinstance(value, LineDict) else columns.line_of(column)
+            if header in readers:
+                self.add(path, line, f"column '{column}' of source '{source}' reads the file's header '{header}', "
+                         f"which column '{readers[header]}' reads too",
+                         "each header of the file feeds one column: fix the `from`")
+                ok = False
+                continue
+            readers[header] = column
+            if header != column:
+                renamed.append((column, header))
+        return tuple(renamed) if ok else None
 
     def _lookup(self, path: str, line: int, lookup: LineDict, source: Source,
                 sources: dict[str, Source]) -> Lookup | None:

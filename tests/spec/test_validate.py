@@ -170,6 +170,43 @@ def test_reserved_words_and_dvkit_columns(tmp_path: Path) -> None:
     assert any("sources.yml:8: column name 'load_datetime' is reserved for columns dvkit adds" in m for m in messages)
 
 
+def test_a_column_read_from_a_header_of_another_name(tmp_path: Path) -> None:
+    folder = _spec(tmp_path, sources=SOURCES.replace(
+        "      order_status: text", "      order_status: {type: text, from: Status}\n      status_code:\n"
+                                   "        type: integer"))
+    result = load_spec(folder)
+    assert result.spec is not None, [str(p) for p in result.problems]
+    orders = result.spec.source("orders")
+    assert orders.columns == (("order_id", "text"), ("customer_id", "text"), ("order_status", "text"),
+                              ("status_code", "integer"))
+    assert orders.header_names == ("order_id", "customer_id", "Status", "status_code")
+    assert orders.renamed == (("order_status", "Status"),)
+    assert orders.column_origin("status_code").line == 8
+
+
+def test_mistakes_in_the_long_form_of_a_column(tmp_path: Path) -> None:
+    folder = _spec(tmp_path, sources=SOURCES.replace(
+        "      order_status: text",
+        "      order_status: {type: text, from: customer_id}\n      status: {type: txt}\n"
+        "      state: {type: text, form: x}\n      stage: {from: x}\n      step: {type: text, from: ''}"))
+    assert _messages(folder) == [
+        "vault_spec/sources.yml:7: column 'order_status' of source 'orders' reads the file's header 'customer_id', "
+        "which column 'customer_id' reads too (hint: each header of the file feeds one column: fix the `from`)",
+        "vault_spec/sources.yml:8: 'txt' is not allowed in sources.columns.status.type (hint: did you mean 'text'?)",
+        "vault_spec/sources.yml:9: unknown key 'form' in sources.columns.state (hint: did you mean 'from'?)",
+        "vault_spec/sources.yml:10: missing key 'type' in sources.columns.stage (hint: add `type:`)",
+        "vault_spec/sources.yml:11: '' should be non-empty in sources.columns.step.from",
+    ]
+
+
+def test_two_columns_cannot_read_one_header(tmp_path: Path) -> None:
+    folder = _spec(tmp_path, sources=SOURCES.replace(
+        "      customer_city: text", "      city: {type: text, from: town}\n      town_name: {type: text, from: town}"))
+    assert _messages(folder) == [
+        "vault_spec/sources.yml:13: column 'town_name' of source 'customers' reads the file's header 'town', which "
+        "column 'city' reads too (hint: each header of the file feeds one column: fix the `from`)"]
+
+
 def test_several_mistakes_are_all_reported(tmp_path: Path) -> None:
     folder = _spec(
         tmp_path,
