@@ -43,6 +43,22 @@ def test_validate_lists_every_mistake_and_exits_1(tmp_path: Path) -> None:
     assert lines[-1] == "3 problem(s) in 7 file(s)"
 
 
+def test_validate_of_a_file_that_does_not_read_reports_only_that(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    hubs = project / "vault_spec" / "hubs.yml"
+    text = hubs.read_text()
+    hubs.write_text(text.replace("    business_key: order_id\n", "   business_key: order_id\n"))
+    line = text.splitlines().index("    business_key: order_id") + 1
+    result = CliRunner().invoke(main, ["--project", str(project), "validate"])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"vault_spec/hubs.yml:{line}: invalid YAML: expected <block end>, but found '<block mapping start>' "
+        f"(hint: line {line} starts in column 4 and line {line - 1} in column 5: the keys of one entry start in "
+        "the same column, a nested value further right)",
+        "1 problem(s) in 7 file(s)",
+    ]
+
+
 def test_generate_writes_then_check_is_clean(tmp_path: Path) -> None:
     project = _project(tmp_path)
     runner = CliRunner()

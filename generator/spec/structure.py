@@ -31,8 +31,59 @@ def check_structure(doc: Any, path: str) -> list[Problem]:
     if doc is None:
         return [Problem(path, 1, "the file is empty", "add a section such as `hubs:` or delete the file")]
     validator = jsonschema.Draft202012Validator(schema())
-    problems = [_explain(error, doc, path) for error in validator.iter_errors(doc)]
-    return sorted(set(problems), key=lambda p: (p.line, p.message))
+    misplaced = _misplaced(doc, path)
+    # An entry under the wrong section breaks every rule of that section; one problem says where it goes.
+    problems = [_explain(error, doc, path) for error in validator.iter_errors(doc)
+                if tuple(error.absolute_path)[:2] not in misplaced]
+    return sorted(set(problems) | set(misplaced.values()), key=lambda p: (p.line, p.message))
+
+
+@lru_cache(maxsize=1)
+def _entry_keys() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+    """The required and the allowed keys of an entry of each list section, as the schema says."""
+    result: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+    for section, spec in schema()["properties"].items():
+        ref = spec.get("items", {}).get("$ref", "")
+        if ref.startswith("#/$defs/"):
+            entry = schema()["$defs"][ref.removeprefix("#/$defs/")]
+            result[section] = (frozenset(entry.get("required", ())), frozenset(entry.get("properties", {})))
+    return result
+
+
+def looks_like(section: str, entry: Any) -> list[str]:
+    """The other sections whose entries have the keys ``entry`` has, if the keys do not fit ``section``."""
+    kinds = _entry_keys()
+    if section not in kinds or not isinstance(entry, dict):
+        return []
+
+    def fits(kind: str) -> bool:
+        required, allowed = kinds[kind]
+        return required <= entry.keys() <= allowed
+
+    return [] if fits(section) else [kind for kind in kinds if kind != section and fits(kind)]
+
+
+def _entry_kind(section: str) -> str:
+    """'a hub' for `hubs:`, 'an effectivity satellite' for `effectivity_satellites:`."""
+    kind = section.removesuffix("s").replace("_", " ")
+    return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
+
+
+def _misplaced(doc: Any, path: str) -> dict[tuple[str, int], Problem]:
+    """Entries that have the keys of another section's entries, by section and index."""
+    found: dict[tuple[str, int], Problem] = {}
+    if not isinstance(doc, LineDict):
+        return found
+    for section, entries in doc.items():
+        for index, entry in enumerate(entries if isinstance(entries, LineList) else ()):
+            others = looks_like(section, entry)
+            if others:
+                name = f"'{entry['name']}'" if isinstance(entry.get("name"), str) else "this entry"
+                kinds = " or ".join(_entry_kind(other) for other in others)
+                found[(section, index)] = Problem(
+                    path, entries.line_of(index), f"entry {name} under `{section}:` looks like {kinds}, "
+                    f"not {_entry_kind(section)}", " or ".join(f"move it under `{other}:`" for other in others))
+    return found
 
 
 def _explain(error: jsonschema.ValidationError, doc: Any, path: str) -> Problem:
@@ -81,9 +132,23 @@ def _explain(error: jsonschema.ValidationError, doc: Any, path: str) -> Problem:
         expected = error.schema["type"]
         shown = {"array": "a list", "object": "a mapping", "string": "a string"}.get(expected, expected)
         return Problem(path, line, f"expected {shown}{where}, got {_kind(error.instance)}")
+    if error.validator == "minItems" and list(error.absolute_path)[::2] == ["links", "hubs"]:  # links[i].hubs
+        return _one_hub_link(error, doc, path, line)
     if error.validator in ("minItems", "minProperties"):
         return Problem(path, line, f"must not be empty{where}")
     return Problem(path, line, f"{error.message}{where}")
+
+
+def _one_hub_link(error: jsonschema.ValidationError, doc: Any, path: str, line: int) -> Problem:
+    """A link's `hubs:` with fewer than two hubs: a link relates hubs, attributes of one go in a satellite."""
+    entry = doc["links"][error.absolute_path[1]]
+    name = entry.get("name") if isinstance(entry, dict) else None
+    hubs = [str(h) for h in error.instance]
+    example = f"[{hubs[0]}, <other hub>]" if hubs else "[<hub>, <other hub>]"
+    alone = f"; attributes of '{hubs[0]}' alone go in a satellite with `parent: {hubs[0]}`" if hubs else ""
+    listed = f"only one hub ('{hubs[0]}')" if hubs else "no hub"
+    return Problem(path, line, f"link '{name}' lists {listed}: a link joins two or more hubs",
+                   f"list every hub it joins, e.g. `hubs: {example}`{alone}")
 
 
 def _locate(doc: Any, path: list[Any]) -> tuple[Any, int]:

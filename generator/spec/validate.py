@@ -37,7 +37,7 @@ from generator.spec.model import (
     Spec,
     TrackingSatellite,
 )
-from generator.spec.structure import check_structure
+from generator.spec.structure import check_structure, looks_like
 from generator.spec.yaml_lines import LineDict, LineList, Problem, SpecSyntaxError, load_text
 
 # Column names the staging layer and the landing tables add themselves.
@@ -125,21 +125,26 @@ def load_spec(spec_dir: Path, root: Path | None = None) -> SpecResult:
                                          "add vault_spec/hubs.yml and friends")])
     problems: list[Problem] = []
     docs: list[tuple[str, Any]] = []
+    unreadable = False
     for file in files:
         rel = _rel(file, root)
         try:
             doc = load_text(file.read_text(encoding="utf-8"), rel)
         except SpecSyntaxError as exc:
             problems.extend(exc.problems)
+            unreadable = True
             continue
         except UnicodeDecodeError as exc:
             problems.append(Problem(rel, 1, f"not UTF-8 text ({exc.reason})", "save the file as UTF-8"))
+            unreadable = True
             continue
         structural = check_structure(doc, rel)
         problems.extend(structural)
         docs.append((rel, doc))
-    checker = _Checker(docs, problems)
-    spec = checker.run()
+    # Names are global to the spec, so any name the other files use may be declared in a file that
+    # cannot be read: the checks across files would report it unknown, with a wrong did-you-mean.
+    # Until every file reads, only each file's own problems are reported.
+    spec = None if unreadable else _Checker(docs, problems).run()
     problems.sort(key=lambda p: (p.path, p.line, p.message))
     return SpecResult(None if problems else spec, problems, tuple(_rel(f, root) for f in files))
 
@@ -176,6 +181,33 @@ def _type_of(source: Source, column: str, sources: dict[str, Source]) -> str | N
     for lookup in source.lookups:
         if column in lookup.columns and lookup.source in sources:
             return dict(sources[lookup.source].columns).get(column)
+    return None
+
+
+def _lookup_fix(source: Source, missing: list[str], sources: dict[str, Source],
+                preferred: tuple[str, ...]) -> tuple[str, str] | None:
+    """A lookup ``source`` could borrow every ``missing`` column with, as (source, join column).
+
+    A source it looks up already comes first, then the ``preferred`` ones; the join column is one both
+    sources have, of one kind of type. The rules of `_lookup` and `_lookup_apart` hold, so the lookup
+    suggested is one that validates.
+    """
+    if any(c in PENDING_COLUMNS for c in missing):
+        return None
+    looked_up = {lookup.source: lookup.on for lookup in source.lookups}
+    others = sorted((s for s in sources.values() if s.name != source.name and s.name not in RESERVED
+                     and s.name not in SQLGLOT_TABLE_WORDS and s.name not in PENDING_CTES),
+                    key=lambda s: (s.name not in looked_up, s.name not in preferred, s.name))
+    for other in others:
+        if not all(c in other.column_names for c in missing):
+            continue
+        if other.name in looked_up:
+            return other.name, looked_up[other.name]
+        theirs = dict(other.columns)
+        for column, type_ in source.columns:
+            if (column in theirs and column not in PENDING_COLUMNS
+                    and TYPE_KINDS.get(type_) == TYPE_KINDS.get(theirs[column])):
+                return other.name, column
     return None
 
 
@@ -221,10 +253,14 @@ class _Checker:
                 continue
             for section in SECTIONS:
                 entries = doc.get(section)
-                if isinstance(entries, LineList):
-                    self.items[section].extend(
-                        (path, e) for e in entries if isinstance(e, LineDict) and isinstance(e.get("name"), str)
-                    )
+                if not isinstance(entries, LineList):
+                    continue
+                for entry in entries:
+                    if isinstance(entry, LineDict) and isinstance(entry.get("name"), str):
+                        # An entry under the wrong section (reported by the structural check) is read
+                        # as what it looks like, so that the names referring to it still resolve.
+                        kinds = looks_like(section, entry)
+                        self.items[kinds[0] if len(kinds) == 1 else section].append((path, entry))
 
     def add(self, path: str, line: int, message: str, hint: str | None = None) -> None:
         self.problems.append(Problem(path, line, message, hint))
@@ -589,6 +625,8 @@ class _Checker:
             sources_raw = entry.get("sources")
             if not hub_names or not isinstance(sources_raw, LineList):
                 continue
+            if isinstance(entry["hubs"], LineList) and len(hub_names) < 2:
+                continue  # reported by the structural check; as a link of one hub it would mislead later checks
             ok = True
             hubs_list = entry["hubs"]
             for index, name in enumerate(hub_names):
@@ -672,7 +710,7 @@ class _Checker:
             source = self._source_ref(path, entry.line_of("source"), entry.get("source"), sources)
             if source is None or parent_name is None or not _names(entry.get("payload")):
                 continue
-            key_columns = self._parent_keys(path, entry, parent_name, source, hubs, links)
+            key_columns = self._parent_keys(path, entry, parent_name, source, sources, hubs, links)
             ok = key_columns is not None
             ok &= self._columns(path, entry, "payload", source, "payload", key_columns or (),
                                 f"a key of '{parent_name}'")
@@ -743,7 +781,7 @@ class _Checker:
             child_key, payload = _names(entry.get("child_key")), _names(entry.get("payload"))
             if source is None or parent_name is None or not child_key or not payload:
                 continue
-            key_columns = self._parent_keys(path, entry, parent_name, source, hubs, links)
+            key_columns = self._parent_keys(path, entry, parent_name, source, sources, hubs, links)
             ok = key_columns is not None
             ok &= self._columns(path, entry, "child_key", source, "child key", key_columns or (),
                                 f"a key of '{parent_name}'")
@@ -952,6 +990,40 @@ class _Checker:
                 return str(value) if value is not None else default
         return default
 
+    def _key_missing(self, path: str, entry: LineDict, source: Source, sources: dict[str, Source],
+                     key: tuple[str, ...], parent: str, carriers: tuple[str, ...], parent_hubs: list[Hub],
+                     link: Link | None = None) -> bool:
+        """Report the key columns of a satellite's parent that its source lacks, with the ways to get them.
+
+        Feeding the parent from the source (the hint when the source has the key) cannot work without
+        the columns: the source borrows them with a lookup first, or the satellite reads a source that
+        carries the key.
+        """
+        missing = [c for c in key if c not in source.staged_columns()]
+        if not missing:
+            return False
+        shown = ", ".join(missing)
+        fixes: list[str] = []
+        lookup = _lookup_fix(source, missing, sources, carriers)
+        if lookup:
+            other, on = lookup
+            fed = [f"`- source: {source.name}` to the sources of hub '{hub.name}'" for hub in parent_hubs
+                   if all(feed.source != source.name for feed in hub.feeds)]
+            if link is not None:
+                fed.insert(0, f"`- source: {source.name}` to the sources of link '{link.name}'")
+            borrow = (f"add {shown} to the columns of its lookup of source '{other}'"
+                      if any(known.source == other for known in source.lookups) else
+                      f"add the lookup `{{source: {other}, on: {on}, columns: [{shown}]}}` to the `lookups:` of "
+                      f"source '{source.name}'")
+            fixes.append(f"borrow {'it' if len(missing) == 1 else 'them'} from source '{other}' by the shared "
+                         f"column {on}: {borrow}" + "".join(f", and {f}" for f in fed))
+        if carriers:
+            fixes.append(f"use a source that has the key: {', '.join(carriers)}")
+        self.add(path, entry.line_of("source"), f"source '{source.name}' of '{entry['name']}' has no column "
+                 f"{shown}, {'the key' if len(missing) == len(key) else 'part of the key'} of {parent}",
+                 "; or ".join(fixes) or f"add {shown} to source '{source.name}'")
+        return True
+
     def _feeds(self, path: str, line: int, hub: Hub, source: Source, user: str) -> bool:
         """A source that carries a hub's key for a link or satellite must also feed the hub."""
         if any(feed.source == source.name for feed in hub.feeds):
@@ -962,15 +1034,24 @@ class _Checker:
         return False
 
     def _parent_keys(self, path: str, entry: LineDict, parent_name: str, source: Source,
-                     hubs: dict[str, Hub], links: dict[str, Link]) -> tuple[str, ...] | None:
+                     sources: dict[str, Source], hubs: dict[str, Hub],
+                     links: dict[str, Link]) -> tuple[str, ...] | None:
         """Source columns forming the parent's key, or None when the source cannot give them."""
         if parent_name in hubs:
-            if not self._feeds(path, entry.line_of("source"), hubs[parent_name], source,
-                               f"'{entry['name']}'"):
+            hub = hubs[parent_name]
+            if self._key_missing(path, entry, source, sources, hub.columns_in(source.name), f"hub '{hub.name}'",
+                                 tuple(feed.source for feed in hub.feeds), [hub]):
                 return None
-            columns = hubs[parent_name].columns_in(source.name)
+            if not self._feeds(path, entry.line_of("source"), hub, source, f"'{entry['name']}'"):
+                return None
+            columns = hub.columns_in(source.name)
         elif parent_name in links:
             link = links[parent_name]
+            key = tuple(c for h in link.hubs for c in hubs[h].columns_in(source.name)) + link.dependent_child_key
+            if source.name not in link.sources and self._key_missing(
+                    path, entry, source, sources, key, f"link '{link.name}'", link.sources,
+                    [hubs[h] for h in link.hubs], link):
+                return None
             if source.name not in link.sources:
                 self.add(path, entry.line_of("source"),
                          f"source '{source.name}' does not feed link '{link.name}'",

@@ -102,11 +102,7 @@ def load_text(text: str, path: str) -> Any:
     try:
         node = _compose(text)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        raise SpecSyntaxError(
-            [Problem(path, line, f"invalid YAML: {exc.problem or exc}", "check indentation and quoting")]
-        ) from None
+        raise SpecSyntaxError([_syntax_problem(exc, text, path)]) from None
     except yaml.YAMLError as exc:
         raise SpecSyntaxError([Problem(path, 1, f"invalid YAML: {exc}")]) from None
     except RecursionError:
@@ -124,6 +120,58 @@ def load_text(text: str, path: str) -> Any:
     if problems:
         raise SpecSyntaxError(problems)
     return value
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, path: str) -> Problem:
+    """Bad YAML as the modeler's mistake: the line to change and how, where the parser's words allow.
+
+    The parser says what it expected where it gave up, which for an unclosed bracket or quote is
+    further down the file (often its end); the mistake is where the bracket or quote opened.
+    """
+    problem = str(exc.problem or exc)
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else 1
+    context, opened = exc.context or "", exc.context_mark
+    if opened is not None and context.startswith("while parsing a flow"):
+        opener, closer = ("[", "]") if "sequence" in context else ("{", "}")
+        return Problem(path, opened.line + 1, f"invalid YAML: the '{opener}' in column {opened.column + 1} is "
+                       f"not closed ({problem} at line {line})",
+                       f"close it with '{closer}', separating the items with commas")
+    if opened is not None and context.startswith("while scanning a quoted scalar"):
+        return Problem(path, opened.line + 1, f"invalid YAML: the quote in column {opened.column + 1} is not "
+                       f"closed ({problem} at line {line})", "end the value with the same quote")
+    lines = text.splitlines()
+    here = lines[line - 1] if mark and line <= len(lines) else ""
+    before = here[: mark.column] if mark else ""
+    if "'\\t'" in problem:
+        hint = "indent with spaces: YAML does not allow tabs"
+    elif problem.endswith(("found ']'", "found '}'")):
+        hint = f"remove the unmatched '{problem[-2]}'"
+    elif "mapping values are not allowed" in problem and ": " in before:
+        hint = "quote a value that contains ': '"
+    else:
+        hint = _indent_hint(lines, line) or "check indentation and quoting"
+    return Problem(path, line, f"invalid YAML: {problem}", hint)
+
+
+def _indent_hint(lines: list[str], line: int) -> str | None:
+    """How ``line`` is indented next to the line above it, when the two differ (a misaligned key)."""
+
+    def column(text: str) -> int:  # where the line starts, or its key after the dashes of list items
+        stripped = text.lstrip(" ")
+        while stripped.startswith("- ") and ":" in stripped:
+            stripped = stripped[2:].lstrip(" ")
+        return len(text) - len(stripped) + 1
+
+    if line > len(lines):
+        return None
+    above = next((n for n in range(line - 1, 0, -1)
+                  if lines[n - 1].strip() and not lines[n - 1].lstrip().startswith("#")), None)
+    if above is None or column(lines[line - 1]) == column(lines[above - 1]):
+        return None
+    return (f"line {line} starts in column {column(lines[line - 1])} and line {above} in column "
+            f"{column(lines[above - 1])}: the keys of one entry start in the same column, a nested value "
+            "further right")
 
 
 def _too_deep(path: str) -> Problem:

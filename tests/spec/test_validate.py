@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -41,7 +42,7 @@ hubs:
 
 def _spec(tmp_path: Path, **files: str) -> Path:
     folder = tmp_path / "vault_spec"
-    folder.mkdir()
+    folder.mkdir(parents=True)
     defaults = {"sources": SOURCES, "hubs": HUBS}
     for name, text in {**defaults, **files}.items():
         (folder / f"{name}.yml").write_text(textwrap.dedent(text), encoding="utf-8")
@@ -70,9 +71,46 @@ def test_minimal_spec_builds_a_model(tmp_path: Path) -> None:
 def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
     folder = _spec(tmp_path, links="links:\n  - name: x\n    hubs: [order, customer\n")
     assert _messages(folder) == [
-        "vault_spec/links.yml:4: invalid YAML: expected ',' or ']', but got '<stream end>' "
-        "(hint: check indentation and quoting)"
+        "vault_spec/links.yml:3: invalid YAML: the '[' in column 11 is not closed (expected ',' or ']', but got "
+        "'<stream end>' at line 4) (hint: close it with ']', separating the items with commas)"
     ]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("hubs:\n  - name: order\n    business_key: order_id\n   sources: [{source: orders}]\n",
+     "hubs.yml:4: invalid YAML: expected <block end>, but found '<block mapping start>' (hint: line 4 starts in "
+     "column 4 and line 3 in column 5: the keys of one entry start in the same column, a nested value further "
+     "right)"),
+    ("hubs:\n  - name: 'order\n", "hubs.yml:2: invalid YAML: the quote in column 11 is not closed (found "
+     "unexpected end of stream at line 3) (hint: end the value with the same quote)"),
+    ("hubs:\n\t- name: order\n", "hubs.yml:2: invalid YAML: found character '\\t' that cannot start any token "
+     "(hint: indent with spaces: YAML does not allow tabs)"),
+    ("hubs: [{name: order}]]\n", "hubs.yml:1: invalid YAML: expected <block end>, but found ']' "
+     "(hint: remove the unmatched ']')"),
+    ("hubs:\n  - name: order: x\n", "hubs.yml:2: invalid YAML: mapping values are not allowed here "
+     "(hint: quote a value that contains ': ')"),
+])
+def test_yaml_syntax_errors_say_the_fix(tmp_path: Path, text: str, expected: str) -> None:
+    assert _messages(_spec(tmp_path, hubs=text)) == [f"vault_spec/{expected}"]
+
+
+def test_an_unreadable_file_hides_the_problems_it_would_cause(tmp_path: Path) -> None:
+    """The other files' references into the unreadable one are not reported; their own mistakes are."""
+    spec = tmp_path / "vault_spec"
+    shutil.copytree(REPO / "vault_spec", spec)
+    hubs = spec / "hubs.yml"
+    hubs.write_text(hubs.read_text().replace("    business_key: customer_unique_id\n",
+                                             "    business_key: [customer_unique_id\n"))
+    line = hubs.read_text().splitlines().index("    business_key: [customer_unique_id") + 1
+    assert _messages(spec) == [
+        f"vault_spec/hubs.yml:{line}: invalid YAML: the '[' in column 19 is not closed (expected ',' or ']', but "
+        f"got ':' at line {line + 1}) (hint: close it with ']', separating the items with commas)"
+    ]
+    sats = spec / "satellites.yml"
+    sats.write_text(sats.read_text().replace("    parent: review\n", "    parent: review\n    colour: red\n", 1))
+    messages = _messages(spec)
+    assert len(messages) == 2 and "hubs.yml" in messages[0], messages
+    assert "satellites.yml" in messages[1] and "unknown key 'colour'" in messages[1]
 
 
 def test_unknown_key_suggests_the_closest(tmp_path: Path) -> None:
@@ -421,3 +459,116 @@ def test_olist_personal_data() -> None:
     assert {s.name for s in spec.satellites if s.personal_data} == {"customer_location", "review_text"}
     assert spec.source("sellers").personal_columns == ()
     assert spec.source("customers").retention == "P5Y"
+
+
+def test_a_link_of_one_hub_says_a_link_joins_two(tmp_path: Path) -> None:
+    folder = _spec(tmp_path, links=LINKS.replace("hubs: [order, customer]", "hubs: [order]"), satellites="""\
+        effectivity_satellites:
+          - name: order_customer
+            link: order_customer
+            driving_key: order
+        """)
+    # One problem: the effectivity satellite's driving key is not also "every hub of the link".
+    assert _messages(folder) == [
+        "vault_spec/links.yml:3: link 'order_customer' lists only one hub ('order'): a link joins two or more "
+        "hubs (hint: list every hub it joins, e.g. `hubs: [order, <other hub>]`; attributes of 'order' alone go "
+        "in a satellite with `parent: order`)"
+    ]
+    empty = _spec(tmp_path / "empty", links=LINKS.replace("hubs: [order, customer]", "hubs: []"))
+    assert _messages(empty) == [
+        "vault_spec/links.yml:3: link 'order_customer' lists no hub: a link joins two or more hubs "
+        "(hint: list every hub it joins, e.g. `hubs: [<hub>, <other hub>]`)"
+    ]
+    no_source = _spec(tmp_path / "no_source", links=LINKS.replace("[{source: orders}]", "[]"))
+    assert _messages(no_source) == ["vault_spec/links.yml:4: must not be empty in links.sources"]
+
+
+CUSTOMER_ORDERS = """\
+    satellites:
+      - name: customer_orders
+        parent: order
+        source: customers
+        payload: [customer_city]
+    """
+# The fix the hint below gives: customers borrow order_id from orders (by customer_id) and feed hub order.
+BORROWED = SOURCES + "    lookups:\n      - {source: orders, on: customer_id, columns: [order_id]}\n"
+FED = HUBS.replace("      - source: orders\n  - name: customer", "      - source: orders\n      - source: customers\n"
+                   "  - name: customer")
+
+
+def test_a_satellite_whose_source_lacks_the_key_gets_a_fix_that_works(tmp_path: Path) -> None:
+    assert _messages(_spec(tmp_path, satellites=CUSTOMER_ORDERS)) == [
+        "vault_spec/satellites.yml:4: source 'customers' of 'customer_orders' has no column order_id, the key of "
+        "hub 'order' (hint: borrow it from source 'orders' by the shared column customer_id: add the lookup "
+        "`{source: orders, on: customer_id, columns: [order_id]}` to the `lookups:` of source 'customers', and "
+        "`- source: customers` to the sources of hub 'order'; or use a source that has the key: orders)"
+    ]
+    fixed = load_spec(_spec(tmp_path / "fixed", sources=BORROWED, hubs=FED, satellites=CUSTOMER_ORDERS))
+    assert fixed.ok, [str(p) for p in fixed.problems]
+    chosen = load_spec(_spec(tmp_path / "chosen", satellites=CUSTOMER_ORDERS.replace(
+        "source: customers\n        payload: [customer_city]", "source: orders\n        payload: [order_status]")))
+    assert chosen.ok, [str(p) for p in chosen.problems]
+
+
+def test_a_link_satellite_whose_source_lacks_a_hub_key_gets_a_fix_that_works(tmp_path: Path) -> None:
+    satellites = "satellites:\n  - name: city\n    parent: order_customer\n    source: customers\n" \
+                 "    payload: [customer_city]\n"
+    assert _messages(_spec(tmp_path, links=LINKS, satellites=satellites)) == [
+        "vault_spec/satellites.yml:4: source 'customers' of 'city' has no column order_id, part of the key of "
+        "link 'order_customer' (hint: borrow it from source 'orders' by the shared column customer_id: add the "
+        "lookup `{source: orders, on: customer_id, columns: [order_id]}` to the `lookups:` of source "
+        "'customers', and `- source: customers` to the sources of link 'order_customer', and `- source: "
+        "customers` to the sources of hub 'order'; or use a source that has the key: orders)"
+    ]
+    links = LINKS.replace("sources: [{source: orders}]", "sources: [{source: orders}, {source: customers}]")
+    fixed = load_spec(_spec(tmp_path / "fixed", sources=BORROWED, hubs=FED, links=links, satellites=satellites))
+    assert fixed.ok, [str(p) for p in fixed.problems]
+
+
+def test_a_missing_key_column_is_added_to_an_existing_lookup(tmp_path: Path) -> None:
+    sources = SOURCES + "      customer_segment: text\n  - name: visits\n    file: visits.csv\n    columns:\n" \
+                        "      order_id: text\n      visited_at: timestamp\n    lookups:\n" \
+                        "      - {source: orders, on: order_id, columns: [order_status]}\n"
+    hubs = HUBS + "  - name: segment\n    business_key: customer_segment\n    sources:\n      - source: customers\n"
+    satellites = "satellites:\n  - name: visit\n    parent: segment\n    source: visits\n    payload: [visited_at]\n"
+    messages = _messages(_spec(tmp_path, sources=sources, hubs=hubs, satellites=satellites))
+    assert messages == [
+        "vault_spec/satellites.yml:4: source 'visits' of 'visit' has no column customer_segment, the key of hub "
+        "'segment' (hint: use a source that has the key: customers)"
+    ]
+    orders = sources.replace("      order_status: text\n", "      order_status: text\n      customer_segment: text\n")
+    assert "add customer_segment to the columns of its lookup of source 'orders', and `- source: visits` to the " \
+           "sources of hub 'segment'" in _messages(_spec(tmp_path / "more", sources=orders, hubs=hubs,
+                                                          satellites=satellites))[0]
+    fixed = load_spec(_spec(tmp_path / "fixed", sources=orders.replace("[order_status]", "[order_status, "
+                                                                       "customer_segment]"),
+                            hubs=hubs + "      - source: visits\n", satellites=satellites))
+    assert fixed.ok, [str(p) for p in fixed.problems]
+
+
+def test_an_entry_under_the_wrong_section_says_where_it_goes(tmp_path: Path) -> None:
+    misplaced_link = LINKS.replace("links:", "satellites:")
+    folder = _spec(tmp_path, hubs=HUBS + "  - name: order_state\n    parent: order\n    source: orders\n"
+                   "    payload: [order_status]\n",
+                   links=misplaced_link + "  - name: customer_city\n    parent: order_customer\n"
+                   "    source: orders\n    payload: [order_status]\n")
+    # The satellite of the misplaced link finds its parent: no "unknown parent" with a wrong hint.
+    assert _messages(folder) == [
+        "vault_spec/hubs.yml:11: entry 'order_state' under `hubs:` looks like a satellite, not a hub "
+        "(hint: move it under `satellites:`)",
+        "vault_spec/links.yml:2: entry 'order_customer' under `satellites:` looks like a link, not a satellite "
+        "(hint: move it under `links:`)",
+    ]
+    effectivity = "tracking_satellites:\n  - name: order_customer\n    link: order_customer\n    driving_key: order\n"
+    assert _messages(_spec(tmp_path / "eff", links=LINKS, satellites=effectivity)) == [
+        "vault_spec/satellites.yml:2: entry 'order_customer' under `tracking_satellites:` looks like an "
+        "effectivity satellite, not a tracking satellite (hint: move it under `effectivity_satellites:`)"
+    ]
+
+
+def test_every_list_section_of_the_schema_is_a_section_of_the_checker() -> None:
+    from generator.spec.structure import schema
+    from generator.spec.validate import SECTIONS
+
+    lists = [name for name, section in schema()["properties"].items() if section.get("type") == "array"]
+    assert sorted(lists) == sorted(SECTIONS)
