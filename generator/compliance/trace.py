@@ -629,8 +629,8 @@ class _Tracer:
             alias = f"k{i}"
             # The newest delivery up to the row's batch, as the stage's lookup sees it.
             joins.append(sql.SQL(
-                "left join lateral (select {} from {} c where c.{} = l.{} "
-                "order by (c._batch_id <= l._batch_id) desc, c._batch_id desc, c._source_line desc limit 1) {} on true"
+                "left join lateral (select {} from {} c where c.{} = l.{} and c._batch_id <= l._batch_id "
+                "order by c._batch_id desc, c._source_line desc limit 1) {} on true"
             ).format(sql.SQL(", ").join(sql.Identifier("c", c) for c in lookup.columns),
                      sql.Identifier(LANDING, lookup.source), sql.Identifier(lookup.on), sql.Identifier(lookup.on),
                      sql.Identifier(alias)))

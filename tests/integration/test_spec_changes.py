@@ -25,7 +25,7 @@ from generator.render.plan import plan as render
 from generator.render.writer import write
 from generator.spec.validate import load_spec
 
-from .paths_scenario import BATCHES, LOAD_TIMES, PATHS_SPEC, write_batch
+from .paths_scenario import BATCHES, HEADERS, LOAD_TIMES, PATHS_SPEC, write_batch
 from .project import make_project
 from .vault_compare import row_differences, vault_tables
 
@@ -199,3 +199,34 @@ def test_erased_data_stays_erased_after_a_rebuild(pg_server: Database, tmp_path:
             "select count(*), count(city) + count(zip) from raw_vault.sat_customer_city s "
             "join raw_vault.hub_customer h using (customer_hk) where upper(trim(h.customer_ref)) = 'REF2'").fetchone()
     assert kept is not None and kept[0] >= 1 and kept[1] == 0
+
+
+LOOKUP_BATCHES = [
+    {"customers": ["c1,ref1,Lisbon,1000"],
+     "orders": ["o1,c1,created,2024-01-01 10:00:00,web",
+                "o7,c7,created,2024-01-01 11:00:00,web"]},  # c7 is delivered a batch later
+    {"customers": ["c7,ref7,Porto,2000", "c1,ref1b,Lisbon,1000"],  # c1 now refers to another person
+     "orders": ["o1,c1,approved,2024-01-01 10:00:00,web"]},
+]
+
+
+def test_one_run_of_several_batches_sees_each_lookup_as_its_own_batch_did(pg_server: Database,
+                                                                          tmp_path: Path) -> None:
+    """A backfill stages every batch in one run: a looked-up column must be the one of the row's batch."""
+    def load(vault: Vault, number: int) -> None:
+        folder = tmp_path / "data" / f"lookup_{number}"
+        folder.mkdir(parents=True, exist_ok=True)
+        for source, lines in LOOKUP_BATCHES[number].items():
+            (folder / f"{source}.csv").write_text("\n".join([HEADERS[source], *lines]) + "\n")
+        load_batch(vault.db, vault.spec, folder, LOAD_TIMES[number])
+
+    together = Vault(pg_server, tmp_path / "together", FULL)
+    one_by_one = Vault(pg_server, tmp_path / "one_by_one", FULL)
+    for number in range(len(LOOKUP_BATCHES)):
+        load(together, number)
+        load(one_by_one, number)
+        one_by_one.build()
+    together.build()
+    assert row_differences(together.tables(), one_by_one.tables(), ("together", "one by one")) == []
+    with together.db.connect() as conn:  # o1 belonged to ref1 in the first batch, to ref1b in the second
+        assert conn.execute("select count(*) from raw_vault.link_order_customer").fetchone() == (2,)
