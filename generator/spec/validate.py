@@ -71,7 +71,7 @@ YAML_WORDS = frozenset({"yes", "no", "on", "off", "true", "false", "null"})
 # Names of the CTEs of the staging SQL that a looked-up source's name must not take, and the column
 # it numbers each lookup's deliveries with, which a looked-up column must not take.
 PENDING_CTES = frozenset({"landed", "deliveries"})
-PENDING_COLUMNS = frozenset({"recency"})
+PENDING_COLUMNS = frozenset({"_valid_from_batch", "_valid_until_batch"})  # the lookups' validity
 JINJA_OPENERS = ("{{", "{%", "{#")
 # Landing types PostgreSQL compares with each other without a cast (a lookup's join needs one kind).
 TYPE_KINDS = {"text": "text", "boolean": "boolean", "integer": "number", "bigint": "number", "numeric": "number",

@@ -420,11 +420,11 @@ FOUND = {
                      "     lookups: [{source: b, 'on': k, columns: [u]}, {source: b, 'on': k, columns: [v]}]}"),
         "source 'b' is looked up twice"),
     "looked-up column named like the staging SQL's own": (
-        BASE.replace("u: text", "recency: text").replace(
+        BASE.replace("u: text", "_valid_from_batch: text").replace(
             "columns: {k: text, p: text, q: text, e: boolean, j: text}}",
             "columns: {k: text, p: text, q: text, e: boolean, j: text},\n"
-            "     lookups: [{source: b, 'on': k, columns: [recency]}]}"),
-        "lookup column 'recency' is a name the staging SQL uses for its own column"),
+            "     lookups: [{source: b, 'on': k, columns: [_valid_from_batch]}]}"),
+        "lookup column '_valid_from_batch' is a name the staging SQL uses for its own column"),
     "lookup join of two types": (
         BASE.replace("columns: {k: text, p: text, q: text, e: boolean, j: text}}",
                      "columns: {k: text, p: text, q: text, e: boolean, j: text},\n"
