@@ -177,8 +177,12 @@ def test_a_removed_table_is_kept_until_dropped_on_request(pg_server: Database, t
     assert row_differences(vault.tables(), expected.tables(), ("evolved", "fresh")) == []
 
 
-def test_a_dropped_table_is_built_again_and_a_no_op_build_runs_nothing(pg_server: Database, tmp_path: Path) -> None:
-    vault = evolve(pg_server, tmp_path / "evolved", FULL, FULL, changed_at=len(BATCHES))
+def test_a_selected_build_a_no_op_build_and_a_dropped_table(pg_server: Database, tmp_path: Path) -> None:
+    vault = evolve(pg_server, tmp_path / "evolved", FULL, FULL, changed_at=len(BATCHES) - 1)
+    vault.build(select=("sat_order_state",))  # a part: the other tables keep their batch pending
+    statuses = vault.statuses()
+    assert statuses.pop("sat_order_state") == "unchanged" and set(statuses.values()) == {"pending"}
+    vault.build()
     assert set(vault.statuses().values()) == {"unchanged"}
     result = build(vault.root, vault.db, vault.spec, mode="builtin")
     assert result.idle and not result.run_seconds
