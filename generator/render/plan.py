@@ -1,7 +1,9 @@
 """Turn a valid spec into the dbt files of the raw vault (staging and raw_vault layers).
 
 Each file is a ``GeneratedFile``: where it goes, what it says, and which spec file it comes from.
-Rendering is pure: the same spec always gives the same files, byte for byte.
+The files of each raw vault table come from its kind (``generator/kinds/``); this module adds the
+staging of each source, the YAML of each layer and the business vault. Rendering is pure: the
+same spec always gives the same files, byte for byte.
 
 >>> from generator.spec.model import Hub, Feed, Origin, Source, Spec
 >>> src = Source("orders", "orders.csv", "orders.csv", (("order_id", "text"),), Origin("s.yml", 1))
@@ -17,19 +19,10 @@ from typing import Any
 
 import yaml
 
+from generator import kinds
+from generator.kinds.satellite import effective_from_column, sat_stage
 from generator.render import drift
-from generator.render.data_tests import (
-    IN_WINDOW,
-    NOT_GHOST,
-    audit_columns,
-    not_null,
-    parent_key,
-    relationship,
-    source_relationship,
-    unique,
-    unique_in_window,
-    unique_together,
-)
+from generator.render.data_tests import source_relationship, unique_together
 from generator.render.files import (
     BUSINESS_SOURCES,
     BUSINESS_VAULT,
@@ -45,7 +38,6 @@ from generator.spec.model import (
     Bridge,
     Hub,
     Link,
-    MultiActiveSatellite,
     Satellite,
     Source,
     Spec,
@@ -122,57 +114,8 @@ def plan(spec: Spec) -> list[GeneratedFile]:
                                                                   first_line_per=spec.first_line_per_key(source.name)),
                                    source.origin.path, f"source {source.name}"))
         files.append(_stage(spec, source))
-    for hub in spec.hubs:
-        stages = [f"stg_{feed.source}" for feed in sorted(hub.feeds, key=lambda f: f.source)]
-        nk = hub.business_key[0] if len(hub.business_key) == 1 else list(hub.business_key)
-        files.append(GeneratedFile(f"{RAW_VAULT}/hubs/{hub.model}.sql",
-                                   render("hub.sql.j2", hub=hub, stages=stages, nk=nk),
-                                   hub.origin.path, f"hub {hub.name}"))
-    for link in spec.links:
-        stages = [f"stg_{name}" for name in sorted(link.sources)]
-        fks = [spec.hub(name).key for name in link.hubs]
-        files.append(GeneratedFile(f"{RAW_VAULT}/links/{link.model}.sql",
-                                   render("link.sql.j2", link=link, stages=stages, fks=fks),
-                                   link.origin.path, f"link {link.name}"))
-    for sat in spec.satellites:
-        key = spec.parent_of(sat).key
-        files.append(GeneratedFile(f"{RAW_VAULT}/satellites/{sat.model}.sql",
-                                   render("sat.sql.j2", sat=sat, parent=spec.parent_of(sat), stage=sat_stage(sat)),
-                                   sat.origin.path, f"satellite {sat.name}"))
-        files.append(GeneratedFile(f"{STAGING}/{sat_stage(sat)}.sql",
-                                   render("sat_stage.sql.j2", sat=sat, model=sat.model, partition=[key],
-                                           columns=[key, sat.hashdiff, *sat.stored_payload],
-                                           eff=effective_from_column(sat)),
-                                   sat.origin.path, f"satellite {sat.name}"))
-    for ma_sat in spec.multi_active_satellites:
-        key = spec.parent_of(ma_sat).key
-        files.append(GeneratedFile(f"{RAW_VAULT}/satellites/{ma_sat.model}.sql",
-                                   render("ma_sat.sql.j2", sat=ma_sat, parent=spec.parent_of(ma_sat),
-                                           stage=sat_stage(ma_sat)),
-                                   ma_sat.origin.path, f"multi-active satellite {ma_sat.name}"))
-        files.append(GeneratedFile(f"{STAGING}/{sat_stage(ma_sat)}.sql",
-                                   render("sat_stage.sql.j2", sat=ma_sat, model=ma_sat.model,
-                                           partition=[key, *ma_sat.child_key],
-                                           columns=[key, *ma_sat.child_key, *ma_sat.stored_payload, ma_sat.hashdiff],
-                                           eff="effective_from"),
-                                   ma_sat.origin.path, f"multi-active satellite {ma_sat.name}"))
-    for eff in spec.effectivity_satellites:
-        link = spec.link(eff.link)
-        dfk = [spec.hub(h).key for h in link.hubs if h in eff.driving_key]
-        sfk = [spec.hub(h).key for h in link.hubs if h not in eff.driving_key]
-        files.append(GeneratedFile(f"{RAW_VAULT}/satellites/{eff.model}.sql",
-                                   render("eff_sat.sql.j2", link=link, dfk=dfk, sfk=sfk, stage=f"stg_{eff.source}"),
-                                   eff.origin.path, f"effectivity satellite {eff.name}"))
-    for xts in spec.tracking_satellites:
-        tracked = [spec.satellite(name) for name in xts.satellites]
-        stages = sorted({f"stg_{sat.source}" for sat in tracked})
-        files.append(GeneratedFile(f"{RAW_VAULT}/satellites/{xts.model}.sql",
-                                   render("xts.sql.j2", parent=spec.parent_of(xts), tracked=tracked, stages=stages),
-                                   xts.origin.path, f"tracking satellite {xts.name}"))
-    for ref in spec.reference_tables:
-        files.append(GeneratedFile(f"{RAW_VAULT}/reference/{ref.model}.sql",
-                                   render("ref_table.sql.j2", ref=ref, stage=f"stg_{ref.source}"),
-                                   ref.origin.path, f"reference table {ref.name}"))
+    for kind, entity in kinds.entities(spec):
+        files += kind.files(spec, entity)
     files += _business_vault(spec)
     return sorted(files, key=lambda f: f.path)
 
@@ -298,16 +241,6 @@ def _project_file(spec: Spec) -> GeneratedFile:
                          "dbt project settings")
 
 
-def effective_from_column(sat: Satellite) -> str:
-    """Staged column holding the satellite's effective-from (the load time unless the spec says)."""
-    return f"{sat.name}_effective_from" if sat.effective_from else "effective_from"
-
-
-def sat_stage(sat: Satellite | MultiActiveSatellite) -> str:
-    """The staging model a (multi-active) satellite reads: its source's stage, one version per load."""
-    return f"stg_{sat.model}"
-
-
 def _staged_sources(spec: Spec) -> list[Source]:
     return [source for source in spec.sources if spec.models_fed_by(source.name)]
 
@@ -416,107 +349,16 @@ def _staging_yaml(spec: Spec, staged: list[Source]) -> GeneratedFile:
                          origins(staged), "staging models")
 
 
-# -- the raw vault's YAML: its models with their columns and data tests (data_tests.py) ---------
+# -- the raw vault's YAML: each kind writes its tables' models (generator/kinds/) -----------------
 
 def _raw_vault_models(spec: Spec) -> list[dict[str, Any]]:
     """The models of the raw vault's YAML: names, descriptions, columns and their tests."""
-    models: list[dict[str, Any]] = []
-    for hub in spec.hubs:
-        columns: list[dict[str, Any]] = [
-            {"name": hub.key, "description": f"Hash of {', '.join(hub.business_key)}.",
-             "data_tests": [unique(), not_null()]},
-        ]
-        columns += [{"name": c, "description": "Business key, as first delivered.", "data_tests": [not_null()]}
-                    for c in hub.business_key]
-        columns += audit_columns()
-        models.append({"name": hub.model, "description": hub.description or f"Hub {hub.name}.", "columns": columns})
-    for link in spec.links:
-        columns = [{"name": link.key, "description": f"Hash of the keys of {', '.join(link.hubs)}"
-                    + (f" and {', '.join(link.dependent_child_key)}." if link.dependent_child_key else "."),
-                    "data_tests": [unique(), not_null()]}]
-        for name in link.hubs:
-            hub = spec.hub(name)
-            columns.append({"name": hub.key, "description": f"Key of hub {name}.",
-                            "data_tests": [not_null(), relationship(hub.model, hub.key)]})
-        columns += [{"name": c, "description": "Dependent child key.", "data_tests": [not_null()]}
-                    for c in link.dependent_child_key]
-        columns += audit_columns()
-        models.append({"name": link.model, "description": link.description or f"Link {link.name}.",
-                       "columns": columns})
-    for sat in spec.satellites:
-        parent = spec.parent_of(sat)
-        columns = [
-            parent_key(parent),
-            {"name": sat.hashdiff, "description": "Hash of the payload, sorted by column name.",
-             "data_tests": [not_null()]},
-        ]
-        columns += [{"name": c} for c in sat.stored_payload]
-        columns.append({"name": "effective_from",
-                        "description": f"Business effective time ({sat.effective_from or 'the load time'})."})
-        columns += audit_columns()
-        model: dict[str, Any] = {"name": sat.model, "description": sat.description or f"Satellite {sat.name}."}
-        if sat.personal_data:
-            model["meta"] = {"personal_data": True, "retention": spec.source(sat.source).retention}
-        models.append({**model, "data_tests": [unique_in_window(parent.key, "load_datetime")], "columns": columns})
-    for ma_sat in spec.multi_active_satellites:
-        parent = spec.parent_of(ma_sat)
-        columns = [parent_key(parent)]
-        columns += [{"name": c, "description": "Child key: tells the active rows of one key apart.",
-                     "data_tests": [not_null(f"{NOT_GHOST} and {IN_WINDOW}")]} for c in ma_sat.child_key]
-        columns += [{"name": c} for c in ma_sat.stored_payload]
-        columns += [{"name": ma_sat.hashdiff, "description": "Hash of the child key and payload of the row.",
-                     "data_tests": [not_null()]},
-                    {"name": "effective_from", "description": "Business effective time (the load time)."}]
-        columns += audit_columns()
-        models.append({"name": ma_sat.model, "description": ma_sat.description or f"Satellite {ma_sat.name}.",
-                       "data_tests": [unique_in_window(parent.key, *ma_sat.child_key, "load_datetime")],
-                       "columns": columns})
-    for eff in spec.effectivity_satellites:
-        link = spec.link(eff.link)
-        columns = [parent_key(link)]
-        columns += [{"name": spec.hub(h).key, "description": ("Driving key" if h in eff.driving_key
-                                                              else "Secondary key") + f": hub {h}.",
-                     "data_tests": [not_null()]} for h in link.hubs]
-        columns += [
-            {"name": "start_date", "description": "When the relationship came into force.",
-             "data_tests": [not_null()]},
-            {"name": "end_date", "description": "When it ended (9999-12-31: still in force).",
-             "data_tests": [not_null()]},
-            {"name": "effective_from", "description": "Business effective time of the row."},
-        ]
-        columns += audit_columns()
-        models.append({"name": eff.model, "description": eff.description or f"Effectivity of {link.model}.",
-                       "data_tests": [unique_in_window(link.key, "load_datetime", "end_date")],
-                       "columns": columns})
-    for xts in spec.tracking_satellites:
-        parent = spec.parent_of(xts)
-        columns = [parent_key(parent),
-                   {"name": "hashdiff", "description": "Hashdiff of the tracked satellite's payload as delivered.",
-                    "data_tests": [not_null()]},
-                   {"name": "satellite_name", "description": "The satellite the delivery belongs to.",
-                    "data_tests": [not_null(), {"accepted_values": {"arguments": {
-                        "values": [spec.satellite(n).model for n in xts.satellites]},
-                        "config": {"where": f"{NOT_GHOST} and {IN_WINDOW}"}}}]}]
-        columns += audit_columns()
-        models.append({"name": xts.model, "description": xts.description or f"Tracking of {parent.model}.",
-                       "data_tests": [unique_in_window(parent.key, "hashdiff", "satellite_name", "load_datetime")],
-                       "columns": columns})
-    for ref in spec.reference_tables:
-        # Without one_row_per_key a key may hold several rows (every distinct row of its first delivery).
-        columns = [{"name": ref.key, "description": "Reference key, as delivered.",
-                    "data_tests": [unique(), not_null()] if ref.one_row_per_key else [not_null()]}]
-        columns += [{"name": c} for c in ref.payload]
-        columns += audit_columns()
-        models.append({"name": ref.model, "description": ref.description or f"Reference data {ref.name}.",
-                       "columns": columns})
-    return models
+    return [kind.docs(spec, entity) for kind, entity in kinds.entities(spec)]
 
 
 def _raw_vault_yaml(spec: Spec, models: list[dict[str, Any]]) -> GeneratedFile:
-    entities = (*spec.hubs, *spec.links, *spec.satellites, *spec.multi_active_satellites,
-                *spec.effectivity_satellites, *spec.tracking_satellites, *spec.reference_tables)
     return GeneratedFile(f"{RAW_VAULT}/_raw_vault.yml", _yaml({"version": 2, "models": models}),
-                         origins(entities), "raw vault models")
+                         origins(entity for _, entity in kinds.entities(spec)), "raw vault models")
 
 
 def _raw_vault_sources(models: list[dict[str, Any]], raw_vault_yaml: GeneratedFile) -> GeneratedFile:
