@@ -1,7 +1,9 @@
 """Turn a valid spec into the dbt files of the raw vault (staging and raw_vault layers).
 
 Each file is a ``GeneratedFile``: where it goes, what it says, and which spec file it comes from.
-Rendering is pure: the same spec always gives the same files, byte for byte.
+The files of each raw vault table come from its kind (``generator/kinds/``); this module adds the
+staging of each source, the YAML of each layer and the business vault. Rendering is pure: the
+same spec always gives the same files, byte for byte.
 
 >>> from generator.spec.model import Hub, Feed, Origin, Source, Spec
 >>> src = Source("orders", "orders.csv", "orders.csv", (("order_id", "text"),), Origin("s.yml", 1))
@@ -12,44 +14,34 @@ Rendering is pure: the same spec always gives the same files, byte for byte.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-import jinja2
 import yaml
 
+from generator import kinds
+from generator.kinds.satellite import effective_from_column, sat_stage
 from generator.render import drift
+from generator.render.data_tests import source_relationship, unique_together
+from generator.render.files import (
+    BUSINESS_SOURCES,
+    BUSINESS_VAULT,
+    PROJECT_FILE,
+    RAW_VAULT,
+    STAGING,
+    GeneratedFile,
+    origins,
+    render,
+)
 from generator.spec.model import (
     EFFECTIVITY_DATES,
     Bridge,
     Hub,
     Link,
-    MultiActiveSatellite,
     Satellite,
     Source,
     Spec,
 )
-
-PROJECT_FILE = "dbt_vault/dbt_project.yml"
-MODELS = "dbt_vault/models"
-STAGING = f"{MODELS}/staging"
-BUSINESS_SOURCES = "business_vault/models/sources"
-BUSINESS_VAULT = "business_vault/models/business_vault"
-NOT_GHOST = "record_source <> 'AUTOMATE_DV_SYSTEM'"  # ghost records have no parent and NULL payloads
-# Stands for the rows the build added (dbt_vault/macros/tests/: the project's get_where_subquery
-# replaces it when the test runs, by the batch range in DVKIT_BATCH_FROM/TO; all rows when unset).
-IN_WINDOW = "__dvkit_window__"
-RAW_VAULT = f"{MODELS}/raw_vault"
-
-
-@dataclass(frozen=True)
-class GeneratedFile:
-    path: str  # relative to the project root, POSIX separators
-    body: str
-    spec_file: str  # the spec file(s) it comes from
-    what: str  # e.g. "hub order"
 
 
 @dataclass(frozen=True)
@@ -70,27 +62,6 @@ class AddedHashdiff:
     name: str
     payload: tuple[str, ...]
     added: tuple[str, ...]
-
-
-@lru_cache(maxsize=1)
-def _templates() -> jinja2.Environment:
-    # dbt's own Jinja uses {{ }} and {% %}, which the generated files must keep: ours is [[ ]] / [% %].
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("generator.render", "templates"),
-        variable_start_string="[[",
-        variable_end_string="]]",
-        block_start_string="[%",
-        block_end_string="%]",
-        comment_start_string="[#",
-        comment_end_string="#]",
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
-    )
-
-
-def _render(template: str, **context: Any) -> str:
-    return _templates().get_template(template).render(**context)
 
 
 class _Dumper(yaml.SafeDumper):
@@ -139,61 +110,12 @@ def plan(spec: Spec) -> list[GeneratedFile]:
     files = [_project_file(spec), _landing_sources(spec), _staging_yaml(spec, staged), raw_vault_yaml,
              _raw_vault_sources(raw_vault_models, raw_vault_yaml), _hash_definitions(spec)]
     for source in staged:
-        files.append(GeneratedFile(f"{STAGING}/pending_{source.name}.sql", _render("pending.sql.j2", source=source,
+        files.append(GeneratedFile(f"{STAGING}/pending_{source.name}.sql", render("pending.sql.j2", source=source,
                                                                   first_line_per=spec.first_line_per_key(source.name)),
                                    source.origin.path, f"source {source.name}"))
         files.append(_stage(spec, source))
-    for hub in spec.hubs:
-        stages = [f"stg_{feed.source}" for feed in sorted(hub.feeds, key=lambda f: f.source)]
-        nk = hub.business_key[0] if len(hub.business_key) == 1 else list(hub.business_key)
-        files.append(GeneratedFile(f"{RAW_VAULT}/hubs/{hub.model}.sql",
-                                   _render("hub.sql.j2", hub=hub, stages=stages, nk=nk),
-                                   hub.origin.path, f"hub {hub.name}"))
-    for link in spec.links:
-        stages = [f"stg_{name}" for name in sorted(link.sources)]
-        fks = [spec.hub(name).key for name in link.hubs]
-        files.append(GeneratedFile(f"{RAW_VAULT}/links/{link.model}.sql",
-                                   _render("link.sql.j2", link=link, stages=stages, fks=fks),
-                                   link.origin.path, f"link {link.name}"))
-    for sat in spec.satellites:
-        key = spec.parent_of(sat).key
-        files.append(GeneratedFile(f"{RAW_VAULT}/satellites/{sat.model}.sql",
-                                   _render("sat.sql.j2", sat=sat, parent=spec.parent_of(sat), stage=sat_stage(sat)),
-                                   sat.origin.path, f"satellite {sat.name}"))
-        files.append(GeneratedFile(f"{STAGING}/{sat_stage(sat)}.sql",
-                                   _render("sat_stage.sql.j2", sat=sat, model=sat.model, partition=[key],
-                                           columns=[key, sat.hashdiff, *sat.stored_payload],
-                                           eff=effective_from_column(sat)),
-                                   sat.origin.path, f"satellite {sat.name}"))
-    for ma_sat in spec.multi_active_satellites:
-        key = spec.parent_of(ma_sat).key
-        files.append(GeneratedFile(f"{RAW_VAULT}/satellites/{ma_sat.model}.sql",
-                                   _render("ma_sat.sql.j2", sat=ma_sat, parent=spec.parent_of(ma_sat),
-                                           stage=sat_stage(ma_sat)),
-                                   ma_sat.origin.path, f"multi-active satellite {ma_sat.name}"))
-        files.append(GeneratedFile(f"{STAGING}/{sat_stage(ma_sat)}.sql",
-                                   _render("sat_stage.sql.j2", sat=ma_sat, model=ma_sat.model,
-                                           partition=[key, *ma_sat.child_key],
-                                           columns=[key, *ma_sat.child_key, *ma_sat.stored_payload, ma_sat.hashdiff],
-                                           eff="effective_from"),
-                                   ma_sat.origin.path, f"multi-active satellite {ma_sat.name}"))
-    for eff in spec.effectivity_satellites:
-        link = spec.link(eff.link)
-        dfk = [spec.hub(h).key for h in link.hubs if h in eff.driving_key]
-        sfk = [spec.hub(h).key for h in link.hubs if h not in eff.driving_key]
-        files.append(GeneratedFile(f"{RAW_VAULT}/satellites/{eff.model}.sql",
-                                   _render("eff_sat.sql.j2", link=link, dfk=dfk, sfk=sfk, stage=f"stg_{eff.source}"),
-                                   eff.origin.path, f"effectivity satellite {eff.name}"))
-    for xts in spec.tracking_satellites:
-        tracked = [spec.satellite(name) for name in xts.satellites]
-        stages = sorted({f"stg_{sat.source}" for sat in tracked})
-        files.append(GeneratedFile(f"{RAW_VAULT}/satellites/{xts.model}.sql",
-                                   _render("xts.sql.j2", parent=spec.parent_of(xts), tracked=tracked, stages=stages),
-                                   xts.origin.path, f"tracking satellite {xts.name}"))
-    for ref in spec.reference_tables:
-        files.append(GeneratedFile(f"{RAW_VAULT}/reference/{ref.model}.sql",
-                                   _render("ref_table.sql.j2", ref=ref, stage=f"stg_{ref.source}"),
-                                   ref.origin.path, f"reference table {ref.name}"))
+    for kind, entity in kinds.entities(spec):
+        files += kind.files(spec, entity)
     files += _business_vault(spec)
     return sorted(files, key=lambda f: f.path)
 
@@ -207,22 +129,22 @@ def _business_vault(spec: Spec) -> list[GeneratedFile]:
     if timed:
         spines = sorted({t.as_of for t in timed} - {"load_times"}, key=["day", "week", "month"].index)
         files.append(GeneratedFile(f"{BUSINESS_VAULT}/as_of_dates.sql",
-                                   _render("as_of_dates.sql.j2", tables=spec.vault_models(), spines=spines),
-                                   _origins(timed), "as-of calendars"))
+                                   render("as_of_dates.sql.j2", tables=spec.vault_models(), spines=spines),
+                                   origins(timed), "as-of calendars"))
     for pit in spec.point_in_time_tables:
         parent = spec.parent_of(pit)
         files.append(GeneratedFile(f"{BUSINESS_VAULT}/pits/{pit.model}.sql",
-                                   _render("pit.sql.j2", pit=pit, parent=parent, key=parent.key,
+                                   render("pit.sql.j2", pit=pit, parent=parent, key=parent.key,
                                            sats=[spec.satellite(n) for n in pit.satellites]),
                                    pit.origin.path, f"point-in-time table {pit.name}"))
     for bridge in spec.bridges:
         files.append(GeneratedFile(f"{BUSINESS_VAULT}/bridges/{bridge.model}.sql",
-                                   _render("bridge.sql.j2", bridge=bridge, hub=spec.hub(bridge.hub),
+                                   render("bridge.sql.j2", bridge=bridge, hub=spec.hub(bridge.hub),
                                            steps=bridge_steps(spec, bridge),
                                            in_force=any(s["eff"] for s in bridge_steps(spec, bridge))),
                                    bridge.origin.path, f"bridge {bridge.name}"))
     files.append(GeneratedFile(f"{BUSINESS_VAULT}/_business_vault.yml", _yaml(_business_vault_yaml(spec)),
-                               _origins((*timed, *spec.computed_satellites)), "business vault models"))
+                               origins((*timed, *spec.computed_satellites)), "business vault models"))
     return files
 
 
@@ -260,7 +182,7 @@ def _business_vault_yaml(spec: Spec) -> dict[str, Any]:
         models.append({
             "name": "as_of_dates",
             "description": "The as-of dates of the point-in-time tables and bridges, per calendar.",
-            "data_tests": [_unique_together("calendar", "as_of_date")],
+            "data_tests": [unique_together("calendar", "as_of_date")],
             "columns": [{"name": "calendar", "description": "load_times, day, week or month.",
                          "data_tests": ["not_null"]},
                         {"name": "as_of_date", "description": "A load time, or the last second of a period.",
@@ -270,7 +192,7 @@ def _business_vault_yaml(spec: Spec) -> dict[str, Any]:
         parent = spec.parent_of(pit)
         columns: list[dict[str, Any]] = [
             {"name": parent.key, "description": f"Key of {parent.model}.",
-             "data_tests": ["not_null", _source_relationship(parent.model, parent.key)]},
+             "data_tests": ["not_null", source_relationship(parent.model, parent.key)]},
             {"name": "as_of_date", "description": f"As-of date ({pit.as_of}).", "data_tests": ["not_null"]},
         ]
         for name in pit.satellites:
@@ -283,18 +205,18 @@ def _business_vault_yaml(spec: Spec) -> dict[str, Any]:
             ]
         models.append({"name": pit.model,
                        "description": pit.description or f"Point-in-time table of {parent.model}.",
-                       "data_tests": [_unique_together(parent.key, "as_of_date")], "columns": columns})
+                       "data_tests": [unique_together(parent.key, "as_of_date")], "columns": columns})
     for bridge in spec.bridges:
         columns = [{"name": c, "data_tests": ["not_null"]} for c in bridge_columns(spec, bridge)]
         models.append({"name": bridge.model,
                        "description": bridge.description or f"Bridge from {bridge.hub} through "
                        f"{', '.join(bridge.links)}.",
-                       "data_tests": [_unique_together(*bridge_columns(spec, bridge))], "columns": columns})
+                       "data_tests": [unique_together(*bridge_columns(spec, bridge))], "columns": columns})
     for computed in spec.computed_satellites:
         parent = spec.parent_of(computed)
         columns = [
             {"name": parent.key, "description": f"Key of {parent.model}.",
-             "data_tests": ["not_null", _source_relationship(parent.model, parent.key)]},
+             "data_tests": ["not_null", source_relationship(parent.model, parent.key)]},
             {"name": "load_datetime", "description": "Load time of the raw vault rows the values come from.",
              "data_tests": ["not_null"]},
             {"name": "record_source", "description": "dvkit.business_rule: computed, not delivered."},
@@ -303,34 +225,20 @@ def _business_vault_yaml(spec: Spec) -> dict[str, Any]:
         models.append({"name": computed.model,
                        "description": computed.description or f"Computed satellite {computed.name}.",
                        "meta": {"business_rule": True},
-                       "data_tests": [_unique_together(parent.key, "load_datetime")], "columns": columns})
+                       "data_tests": [unique_together(parent.key, "load_datetime")], "columns": columns})
     return {"version": 2, "models": models}
-
-
-def _source_relationship(model: str, field: str) -> dict[str, Any]:
-    return {"relationships": {"arguments": {"to": f"source('raw_vault', '{model}')", "field": field}}}
 
 
 def _hash_definitions(spec: Spec) -> GeneratedFile:
     """What every hash is computed from: the next generation warns when the spec changes it."""
-    origins = _origins((*spec.hubs, *spec.links, *spec.satellites, *spec.multi_active_satellites))
-    return GeneratedFile(drift.DEFINITIONS_FILE, drift.definitions_text(spec), origins, "hash definitions")
+    spec_files = origins((*spec.hubs, *spec.links, *spec.satellites, *spec.multi_active_satellites))
+    return GeneratedFile(drift.DEFINITIONS_FILE, drift.definitions_text(spec), spec_files, "hash definitions")
 
 
 def _project_file(spec: Spec) -> GeneratedFile:
     origin = spec.settings.origin.path if spec.settings.origin else "the spec's defaults"
-    return GeneratedFile(PROJECT_FILE, _render("dbt_project.yml.j2", settings=spec.settings), origin,
+    return GeneratedFile(PROJECT_FILE, render("dbt_project.yml.j2", settings=spec.settings), origin,
                          "dbt project settings")
-
-
-def effective_from_column(sat: Satellite) -> str:
-    """Staged column holding the satellite's effective-from (the load time unless the spec says)."""
-    return f"{sat.name}_effective_from" if sat.effective_from else "effective_from"
-
-
-def sat_stage(sat: Satellite | MultiActiveSatellite) -> str:
-    """The staging model a (multi-active) satellite reads: its source's stage, one version per load."""
-    return f"stg_{sat.model}"
 
 
 def _staged_sources(spec: Spec) -> list[Source]:
@@ -394,7 +302,7 @@ def _stage(spec: Spec, source: Source) -> GeneratedFile:
         # A relationship starts when it is first loaded and stays open until another replaces it.
         derived += list(EFFECTIVITY_DATES)
     return GeneratedFile(f"{STAGING}/stg_{source.name}.sql",
-                         _render("stage.sql.j2", source=source, derived=derived, hashed=hashed, added=added),
+                         render("stage.sql.j2", source=source, derived=derived, hashed=hashed, added=added),
                          source.origin.path, f"source {source.name}")
 
 
@@ -420,7 +328,7 @@ def _landing_sources(spec: Spec) -> GeneratedFile:
         "description": "Source files as loaded by `dvkit load`: one row per file row, with batch metadata.",
         "tables": tables,
     }]}
-    return GeneratedFile(f"{STAGING}/_landing_sources.yml", _yaml(document), _origins(spec.sources),
+    return GeneratedFile(f"{STAGING}/_landing_sources.yml", _yaml(document), origins(spec.sources),
                          "landing sources")
 
 
@@ -438,144 +346,19 @@ def _staging_yaml(spec: Spec, staged: list[Source]) -> GeneratedFile:
                                       "time" + (f", {sat.effective_from} as effective_from." if isinstance(
                                           sat, Satellite) and sat.effective_from else ".")})
     return GeneratedFile(f"{STAGING}/_staging.yml", _yaml({"version": 2, "models": models}),
-                         _origins(staged), "staging models")
+                         origins(staged), "staging models")
 
 
-def _origins(entities: Iterable[Any]) -> str:
-    """The spec files a file of several entities comes from."""
-    return ", ".join(sorted({entity.origin.path for entity in entities})) or "the spec"
-
-
-# -- data tests of the raw vault: per-row rules see the build's window only, uniqueness looks the
-# window's keys up in the whole table (README "Data tests")
-
-def _not_null(where: str = IN_WINDOW) -> dict[str, Any]:
-    return {"not_null": {"config": {"where": where}}}
-
-
-def _relationship(model: str, field: str) -> dict[str, Any]:
-    # Ghost records (key '000...') have no parent row by design.
-    return {"relationships": {"arguments": {"to": f"ref('{model}')", "field": field},
-                              "config": {"where": f"{NOT_GHOST} and {IN_WINDOW}"}}}
-
-
-def _unique() -> str:
-    return "dvkit_unique_in_window"
-
-
-def _unique_in_window(*columns: str) -> dict[str, Any]:
-    return {"dvkit_unique_in_window": {"arguments": {"columns": list(columns)}}}
-
-
-def _unique_together(*columns: str) -> dict[str, Any]:
-    """The business vault's uniqueness test (whole table)."""
-    return {"dvkit_unique_combination": {"arguments": {"columns": list(columns)}}}
-
-
-def _parent_key(parent: Hub | Link) -> dict[str, Any]:
-    return {"name": parent.key, "description": f"Key of {parent.model}.",
-            "data_tests": [_not_null(), _relationship(parent.model, parent.key)]}
-
+# -- the raw vault's YAML: each kind writes its tables' models (generator/kinds/) -----------------
 
 def _raw_vault_models(spec: Spec) -> list[dict[str, Any]]:
     """The models of the raw vault's YAML: names, descriptions, columns and their tests."""
-    models: list[dict[str, Any]] = []
-    for hub in spec.hubs:
-        columns: list[dict[str, Any]] = [
-            {"name": hub.key, "description": f"Hash of {', '.join(hub.business_key)}.",
-             "data_tests": [_unique(), _not_null()]},
-        ]
-        columns += [{"name": c, "description": "Business key, as first delivered.", "data_tests": [_not_null()]}
-                    for c in hub.business_key]
-        columns += _audit_columns()
-        models.append({"name": hub.model, "description": hub.description or f"Hub {hub.name}.", "columns": columns})
-    for link in spec.links:
-        columns = [{"name": link.key, "description": f"Hash of the keys of {', '.join(link.hubs)}"
-                    + (f" and {', '.join(link.dependent_child_key)}." if link.dependent_child_key else "."),
-                    "data_tests": [_unique(), _not_null()]}]
-        for name in link.hubs:
-            hub = spec.hub(name)
-            columns.append({"name": hub.key, "description": f"Key of hub {name}.",
-                            "data_tests": [_not_null(), _relationship(hub.model, hub.key)]})
-        columns += [{"name": c, "description": "Dependent child key.", "data_tests": [_not_null()]}
-                    for c in link.dependent_child_key]
-        columns += _audit_columns()
-        models.append({"name": link.model, "description": link.description or f"Link {link.name}.",
-                       "columns": columns})
-    for sat in spec.satellites:
-        parent = spec.parent_of(sat)
-        columns = [
-            _parent_key(parent),
-            {"name": sat.hashdiff, "description": "Hash of the payload, sorted by column name.",
-             "data_tests": [_not_null()]},
-        ]
-        columns += [{"name": c} for c in sat.stored_payload]
-        columns.append({"name": "effective_from",
-                        "description": f"Business effective time ({sat.effective_from or 'the load time'})."})
-        columns += _audit_columns()
-        model: dict[str, Any] = {"name": sat.model, "description": sat.description or f"Satellite {sat.name}."}
-        if sat.personal_data:
-            model["meta"] = {"personal_data": True, "retention": spec.source(sat.source).retention}
-        models.append({**model, "data_tests": [_unique_in_window(parent.key, "load_datetime")], "columns": columns})
-    for ma_sat in spec.multi_active_satellites:
-        parent = spec.parent_of(ma_sat)
-        columns = [_parent_key(parent)]
-        columns += [{"name": c, "description": "Child key: tells the active rows of one key apart.",
-                     "data_tests": [_not_null(f"{NOT_GHOST} and {IN_WINDOW}")]} for c in ma_sat.child_key]
-        columns += [{"name": c} for c in ma_sat.stored_payload]
-        columns += [{"name": ma_sat.hashdiff, "description": "Hash of the child key and payload of the row.",
-                     "data_tests": [_not_null()]},
-                    {"name": "effective_from", "description": "Business effective time (the load time)."}]
-        columns += _audit_columns()
-        models.append({"name": ma_sat.model, "description": ma_sat.description or f"Satellite {ma_sat.name}.",
-                       "data_tests": [_unique_in_window(parent.key, *ma_sat.child_key, "load_datetime")],
-                       "columns": columns})
-    for eff in spec.effectivity_satellites:
-        link = spec.link(eff.link)
-        columns = [_parent_key(link)]
-        columns += [{"name": spec.hub(h).key, "description": ("Driving key" if h in eff.driving_key
-                                                              else "Secondary key") + f": hub {h}.",
-                     "data_tests": [_not_null()]} for h in link.hubs]
-        columns += [
-            {"name": "start_date", "description": "When the relationship came into force.",
-             "data_tests": [_not_null()]},
-            {"name": "end_date", "description": "When it ended (9999-12-31: still in force).",
-             "data_tests": [_not_null()]},
-            {"name": "effective_from", "description": "Business effective time of the row."},
-        ]
-        columns += _audit_columns()
-        models.append({"name": eff.model, "description": eff.description or f"Effectivity of {link.model}.",
-                       "data_tests": [_unique_in_window(link.key, "load_datetime", "end_date")],
-                       "columns": columns})
-    for xts in spec.tracking_satellites:
-        parent = spec.parent_of(xts)
-        columns = [_parent_key(parent),
-                   {"name": "hashdiff", "description": "Hashdiff of the tracked satellite's payload as delivered.",
-                    "data_tests": [_not_null()]},
-                   {"name": "satellite_name", "description": "The satellite the delivery belongs to.",
-                    "data_tests": [_not_null(), {"accepted_values": {"arguments": {
-                        "values": [spec.satellite(n).model for n in xts.satellites]},
-                        "config": {"where": f"{NOT_GHOST} and {IN_WINDOW}"}}}]}]
-        columns += _audit_columns()
-        models.append({"name": xts.model, "description": xts.description or f"Tracking of {parent.model}.",
-                       "data_tests": [_unique_in_window(parent.key, "hashdiff", "satellite_name", "load_datetime")],
-                       "columns": columns})
-    for ref in spec.reference_tables:
-        # Without one_row_per_key a key may hold several rows (every distinct row of its first delivery).
-        columns = [{"name": ref.key, "description": "Reference key, as delivered.",
-                    "data_tests": [_unique(), _not_null()] if ref.one_row_per_key else [_not_null()]}]
-        columns += [{"name": c} for c in ref.payload]
-        columns += _audit_columns()
-        models.append({"name": ref.model, "description": ref.description or f"Reference data {ref.name}.",
-                       "columns": columns})
-    return models
+    return [kind.docs(spec, entity) for kind, entity in kinds.entities(spec)]
 
 
 def _raw_vault_yaml(spec: Spec, models: list[dict[str, Any]]) -> GeneratedFile:
-    entities = (*spec.hubs, *spec.links, *spec.satellites, *spec.multi_active_satellites,
-                *spec.effectivity_satellites, *spec.tracking_satellites, *spec.reference_tables)
     return GeneratedFile(f"{RAW_VAULT}/_raw_vault.yml", _yaml({"version": 2, "models": models}),
-                         _origins(entities), "raw vault models")
+                         origins(entity for _, entity in kinds.entities(spec)), "raw vault models")
 
 
 def _raw_vault_sources(models: list[dict[str, Any]], raw_vault_yaml: GeneratedFile) -> GeneratedFile:
@@ -590,11 +373,3 @@ def _raw_vault_sources(models: list[dict[str, Any]], raw_vault_yaml: GeneratedFi
     }]}
     return GeneratedFile(f"{BUSINESS_SOURCES}/_raw_vault.yml", _yaml(document), raw_vault_yaml.spec_file,
                          "raw vault as a source")
-
-
-def _audit_columns() -> list[dict[str, Any]]:
-    return [
-        {"name": "load_datetime", "description": "Load time of the batch that first delivered this row.",
-         "data_tests": [_not_null()]},
-        {"name": "record_source", "description": "Source file the row came from.", "data_tests": [_not_null()]},
-    ]

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator.kinds import REGISTRY
 from generator.spec.model import (
     EFFECTIVITY_DATES,
     Bridge,
@@ -77,21 +78,16 @@ JINJA_OPENERS = ("{{", "{%", "{#")
 TYPE_KINDS = {"text": "text", "boolean": "boolean", "integer": "number", "bigint": "number", "numeric": "number",
               "double": "number", "date": "time", "timestamp": "time"}
 
-SECTIONS = ("sources", "hubs", "links", "satellites", "multi_active_satellites", "effectivity_satellites",
-            "tracking_satellites", "reference_tables", "point_in_time_tables", "bridges", "computed_satellites")
+# The raw vault's sections are those of its kinds (generator/kinds/), between sources and the business vault.
+SECTIONS = ("sources", *(kind.section for kind in REGISTRY), "point_in_time_tables", "bridges", "computed_satellites")
 SAFE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-# The longest identifier dvkit makes of the name of each kind of entity (model, column or CTE name):
-# PostgreSQL cuts identifiers at 63 characters, which would make two names one, or fail in dbt.
+# The longest identifier dvkit makes of the name of each kind of entity (model, column or CTE name;
+# each raw vault kind says its own): PostgreSQL cuts identifiers at 63 characters, which would make
+# two names one, or fail in dbt.
 MAX_IDENTIFIER = 63
 LONGEST_NAME = {
     "sources": "pending_{}",
-    "hubs": "hub_{}",
-    "links": "link_{}_in_force",  # a bridge's CTE of the relationships in force
-    "satellites": "{}_effective_from",  # and {}_satellite_name, sat_{}_ldts, sat_{}_as_of
-    "multi_active_satellites": "stg_ma_sat_{}",  # the view of its stage (longer than {}_hashdiff)
-    "effectivity_satellites": "eff_sat_{}",
-    "tracking_satellites": "xts_{}",
-    "reference_tables": "ref_{}",
+    **{kind.section: kind.longest_name for kind in REGISTRY},
     "point_in_time_tables": "pit_{}",
     "bridges": "bridge_{}",
     "computed_satellites": "bsat_{}",

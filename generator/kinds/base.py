@@ -1,0 +1,86 @@
+"""What every kind of raw vault table knows about itself.
+
+A kind (hub, link, satellite...) owns the names it makes of an entity's name, the files it renders,
+the sources it reads, its definition (what decides its rows) and its entry in the raw vault's YAML.
+Everything that loops over the vault's tables loops over ``generator.kinds.REGISTRY`` instead of
+keeping a list of its own, so a kind cannot be forgotten in one place.
+
+>>> from generator.kinds import by_section
+>>> kind = by_section("multi_active_satellites")
+>>> kind.label, kind.longest_name.format("payments")
+('multi-active satellite', 'stg_ma_sat_payments')
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
+
+from generator.kinds.definition import Definition
+from generator.render.files import RAW_VAULT, GeneratedFile
+from generator.spec.model import Origin, Spec
+
+
+class Entity(Protocol):
+    """What the entities of every kind have: a name, a place in the spec and a table."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def origin(self) -> Origin: ...
+
+    @property
+    def description(self) -> str: ...
+
+    @property
+    def model(self) -> str: ...
+
+
+E = TypeVar("E", bound=Entity)
+
+
+class Kind(ABC, Generic[E]):
+    """One kind of raw vault table; its subclasses are stateless, one instance each in the registry."""
+
+    entity_type: ClassVar[type]  # the spec model's class of its entities (model.py knows nothing of kinds)
+    name: ClassVar[str]  # the stored kind of its definitions and the stem of its SQL template ("sat")
+    section: ClassVar[str]  # the spec's YAML section, also the ``Spec`` field ("satellites")
+    label: ClassVar[str]  # in words, for messages and file headers ("satellite")
+    folder: ClassVar[str]  # where its tables go under dbt_vault/models/raw_vault/
+    # The longest identifier dvkit makes of an entity's name, in any file (model, column or CTE name):
+    # PostgreSQL cuts identifiers at 63 characters, which would make two names one, or fail in dbt.
+    longest_name: ClassVar[str]
+
+    @abstractmethod
+    def entities(self, spec: Spec) -> tuple[E, ...]:
+        """The spec's entities of this kind, in spec order."""
+
+    def model(self, entity: E) -> str:
+        """The table's name (the entity's own ``model``, which the rest of the code reads too)."""
+        return entity.model
+
+    @abstractmethod
+    def sources(self, spec: Spec, entity: E) -> tuple[str, ...]:
+        """The landing sources whose stages the table reads, sorted."""
+
+    @abstractmethod
+    def definition(self, spec: Spec, entity: E) -> Definition:
+        """What decides the table's rows (``generator/kinds/definition.py``)."""
+
+    @abstractmethod
+    def files(self, spec: Spec, entity: E) -> list[GeneratedFile]:
+        """The files the entity renders: its table's SQL, and any view of its own."""
+
+    @abstractmethod
+    def docs(self, spec: Spec, entity: E) -> dict[str, Any]:
+        """The table's model in the raw vault's YAML: description, columns and data tests."""
+
+    def what(self, entity: E) -> str:
+        """How a generated file's header names the entity ("hub order")."""
+        return f"{self.label} {entity.name}"
+
+    def table_file(self, entity: E, body: str) -> GeneratedFile:
+        """The SQL file of the entity's table."""
+        return GeneratedFile(f"{RAW_VAULT}/{self.folder}/{self.model(entity)}.sql", body, entity.origin.path,
+                             self.what(entity))

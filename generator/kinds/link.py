@@ -1,0 +1,51 @@
+"""Links: one row per relationship of hubs (and dependent child key)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator.kinds.base import Kind
+from generator.kinds.definition import Definition, typed
+from generator.render.data_tests import audit_columns, not_null, relationship, unique
+from generator.render.files import GeneratedFile, render
+from generator.spec.model import Link, Spec
+
+
+class LinkKind(Kind[Link]):
+    name = "link"
+    entity_type = Link
+    section = "links"
+    label = "link"
+    folder = "links"
+    longest_name = "link_{}_in_force"  # a bridge's CTE of the relationships in force
+
+    def entities(self, spec: Spec) -> tuple[Link, ...]:
+        return spec.links
+
+    def sources(self, spec: Spec, link: Link) -> tuple[str, ...]:
+        return tuple(sorted(link.sources))
+
+    def definition(self, spec: Spec, link: Link) -> Definition:
+        feeds = {source: typed(spec, source, spec.link_key_columns(link, source))
+                 for source in self.sources(spec, link)}
+        rows = {"hash": spec.settings.hash, "hash_key": link.key, "hubs": [spec.hub(h).key for h in link.hubs],
+                "dependent_child_key": list(link.dependent_child_key)}
+        return Definition(link.model, self.name, rows, tuple(feeds), feeds)
+
+    def files(self, spec: Spec, link: Link) -> list[GeneratedFile]:
+        stages = [f"stg_{source}" for source in self.sources(spec, link)]
+        fks = [spec.hub(name).key for name in link.hubs]
+        return [self.table_file(link, render("link.sql.j2", link=link, stages=stages, fks=fks))]
+
+    def docs(self, spec: Spec, link: Link) -> dict[str, Any]:
+        columns = [{"name": link.key, "description": f"Hash of the keys of {', '.join(link.hubs)}"
+                    + (f" and {', '.join(link.dependent_child_key)}." if link.dependent_child_key else "."),
+                    "data_tests": [unique(), not_null()]}]
+        for name in link.hubs:
+            hub = spec.hub(name)
+            columns.append({"name": hub.key, "description": f"Key of hub {name}.",
+                            "data_tests": [not_null(), relationship(hub.model, hub.key)]})
+        columns += [{"name": c, "description": "Dependent child key.", "data_tests": [not_null()]}
+                    for c in link.dependent_child_key]
+        columns += audit_columns()
+        return {"name": link.model, "description": link.description or f"Link {link.name}.", "columns": columns}

@@ -1,0 +1,51 @@
+"""Multi-active satellites: several active rows per parent key at once, told apart by a child key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator.kinds.base import Kind
+from generator.kinds.definition import Definition, typed
+from generator.kinds.satellite import added_columns, payload_rows, sat_stage
+from generator.render.data_tests import IN_WINDOW, NOT_GHOST, audit_columns, not_null, parent_key, unique_in_window
+from generator.render.files import STAGING, GeneratedFile, render
+from generator.spec.model import MultiActiveSatellite, Spec
+
+
+class MultiActiveSatelliteKind(Kind[MultiActiveSatellite]):
+    name = "ma_sat"
+    entity_type = MultiActiveSatellite
+    section = "multi_active_satellites"
+    label = "multi-active satellite"
+    folder = "satellites"
+    longest_name = "stg_ma_sat_{}"  # the view of its stage (longer than {}_hashdiff)
+
+    def entities(self, spec: Spec) -> tuple[MultiActiveSatellite, ...]:
+        return spec.multi_active_satellites
+
+    def sources(self, spec: Spec, sat: MultiActiveSatellite) -> tuple[str, ...]:
+        return (sat.source,)
+
+    def definition(self, spec: Spec, sat: MultiActiveSatellite) -> Definition:
+        rows = {**payload_rows(spec, sat), "child_key": typed(spec, sat.source, sat.child_key)}
+        return Definition(sat.model, self.name, rows, self.sources(spec, sat), added=added_columns(spec, sat))
+
+    def files(self, spec: Spec, sat: MultiActiveSatellite) -> list[GeneratedFile]:
+        parent = spec.parent_of(sat)
+        table = self.table_file(sat, render("ma_sat.sql.j2", sat=sat, parent=parent, stage=sat_stage(sat)))
+        view = render("sat_stage.sql.j2", sat=sat, model=sat.model, partition=[parent.key, *sat.child_key],
+                      columns=[parent.key, *sat.child_key, *sat.stored_payload, sat.hashdiff], eff="effective_from")
+        return [table, GeneratedFile(f"{STAGING}/{sat_stage(sat)}.sql", view, sat.origin.path, self.what(sat))]
+
+    def docs(self, spec: Spec, sat: MultiActiveSatellite) -> dict[str, Any]:
+        parent = spec.parent_of(sat)
+        columns = [parent_key(parent)]
+        columns += [{"name": c, "description": "Child key: tells the active rows of one key apart.",
+                     "data_tests": [not_null(f"{NOT_GHOST} and {IN_WINDOW}")]} for c in sat.child_key]
+        columns += [{"name": c} for c in sat.stored_payload]
+        columns += [{"name": sat.hashdiff, "description": "Hash of the child key and payload of the row.",
+                     "data_tests": [not_null()]},
+                    {"name": "effective_from", "description": "Business effective time (the load time)."}]
+        columns += audit_columns()
+        return {"name": sat.model, "description": sat.description or f"Satellite {sat.name}.",
+                "data_tests": [unique_in_window(parent.key, *sat.child_key, "load_datetime")], "columns": columns}
