@@ -199,3 +199,14 @@ def test_erased_data_stays_erased_after_a_rebuild(pg_server: Database, tmp_path:
             "select count(*), count(city) + count(zip) from raw_vault.sat_customer_city s "
             "join raw_vault.hub_customer h using (customer_hk) where upper(trim(h.customer_ref)) = 'REF2'").fetchone()
     assert kept is not None and kept[0] >= 1 and kept[1] == 0
+
+
+def test_a_hub_selected_alone_is_built_before_the_tables_that_refer_to_it(pg_server: Database,
+                                                                           tmp_path: Path) -> None:
+    vault = Vault(pg_server, tmp_path / "selected", FULL)
+    vault.load(0)
+    vault.build(select=["hub_customer"])  # the data tests of its satellites and links wait for their tables
+    assert set(vault.tables()) == {"raw_vault.hub_customer"}
+    assert vault.statuses()["hub_customer"] == "unchanged"
+    vault.build()
+    assert set(vault.statuses().values()) == {"unchanged"}
