@@ -367,7 +367,7 @@ def breaking_message(models: Sequence[ModelPlan]) -> str:
 
 
 def resolve_selection(project_dir: Path, db: Database, selectors: Sequence[str], spec: Spec) -> list[str]:
-    """The raw vault tables a dbt selection (``hub_order+``, ``tag:x``, plain names) names, in spec order."""
+    """The raw vault tables a dbt selection (``stg_orders+``, ``tag:x``, plain names) names, in spec order."""
     models = spec.vault_models()
     if all(s in models for s in selectors):
         return [m for m in models if m in selectors]
@@ -380,7 +380,8 @@ def resolve_selection(project_dir: Path, db: Database, selectors: Sequence[str],
                                  "--log-level", "none", "--quiet"])
     if not result.success:
         raise DvkitError(f"cannot read the selection {' '.join(selectors)}",
-                         hint="use dbt's selection syntax, e.g. hub_order+ or sat_order_status")
+                         hint="name tables, or use dbt's selection syntax: stg_orders+ is every table fed by the "
+                              "orders (a table's + alone adds no table: none reads another)")
     named = {str(line).strip() for line in (result.result or [])}
     found = [m for m in models if m in named]
     if not found:
