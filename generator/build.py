@@ -278,13 +278,19 @@ def build(project_dir: Path, db: Database, spec: Spec, mode: str = "auto", log: 
     run_seconds: list[float] = []
     null: dict[str, int] = {}
     ran: set[str] = set()
+    exists = set(vault.tables)
     for step in steps(work):
         runnable = [m for m in step.models if step.full_refresh
                     or _has_rows(db, current[m].sources, step.first, step.last)]
+        # dbt also runs the data tests of tables that refer to a selected one (a satellite's test of
+        # its hub); those of tables not built yet (left out by --select) would read missing tables.
+        absent = [m for m in current if m not in exists and m not in runnable]
         ranges = [(b, b) for b in range(step.first, step.last + 1)] if per_batch else [(step.first, step.last)]
         for first, last in ranges if runnable else []:
             run_started = dt.datetime.now(dt.timezone.utc)
             args = ["build", "--select", *(f"+{m}" for m in runnable)]
+            if absent:
+                args += ["--exclude", *absent]
             if step.full_refresh and first == step.first:
                 args.append("--full-refresh")
             outcome = run_dbt(project_dir, db, args, (first, last), progress)
@@ -298,6 +304,7 @@ def build(project_dir: Path, db: Database, spec: Spec, mode: str = "auto", log: 
             crash_point("raw-vault-built")
             _record(db, first, last, package, run_started)
         ran.update(runnable)
+        exists.update(runnable)
         state.record(db, [current[m] for m in step.models], step.last)
     if work:
         log(f"raw vault: {len(ran)} of {len(current)} tables built"
@@ -360,7 +367,7 @@ def breaking_message(models: Sequence[ModelPlan]) -> str:
 
 
 def resolve_selection(project_dir: Path, db: Database, selectors: Sequence[str], spec: Spec) -> list[str]:
-    """The raw vault tables a dbt selection (``hub_order+``, ``tag:x``, plain names) names, in spec order."""
+    """The raw vault tables a dbt selection (``stg_orders+``, ``tag:x``, plain names) names, in spec order."""
     models = spec.vault_models()
     if all(s in models for s in selectors):
         return [m for m in models if m in selectors]
@@ -373,7 +380,8 @@ def resolve_selection(project_dir: Path, db: Database, selectors: Sequence[str],
                                  "--log-level", "none", "--quiet"])
     if not result.success:
         raise DvkitError(f"cannot read the selection {' '.join(selectors)}",
-                         hint="use dbt's selection syntax, e.g. hub_order+ or sat_order_status")
+                         hint="name tables, or use dbt's selection syntax: stg_orders+ is every table fed by the "
+                              "orders (a table's + alone adds no table: none reads another)")
     named = {str(line).strip() for line in (result.result or [])}
     found = [m for m in models if m in named]
     if not found:

@@ -458,8 +458,8 @@ def _build(project: Path, spec: Any, database: Any, mode: str, per_batch: bool =
 
 
 SELECT = click.option("--select", "-s", "select", multiple=True,
-                      help="Build only these raw vault tables, in dbt's selection syntax (e.g. hub_order+); "
-                           "repeatable.")
+                      help="Build only these raw vault tables: names, or dbt's selection syntax (stg_orders+: every "
+                           "table fed by the orders); repeatable.")
 
 
 @main.command()
@@ -493,7 +493,7 @@ def build(ctx: click.Context, automate_dv: str, per_batch: bool, select: tuple[s
 @click.pass_context
 @friendly
 def rebuild(ctx: click.Context, models: tuple[str, ...], everything: bool, automate_dv: str, no_wait: bool) -> None:
-    """Build raw vault tables again from every landed batch (names or dbt selection, e.g. hub_review+).
+    """Build raw vault tables again from every landed batch (names, or dbt selection: stg_order_reviews+).
 
     The result equals a vault built batch by batch with the current spec; erased personal data stays
     erased (it is erased in landing too). Other tables load their pending batches as in `dvkit build`.
@@ -503,7 +503,9 @@ def rebuild(ctx: click.Context, models: tuple[str, ...], everything: bool, autom
     from generator.lock import vault_lock
 
     if not models and not everything:
-        raise DvkitError("name the tables to rebuild", hint="e.g. `dvkit rebuild hub_review+`, or `--all`")
+        raise DvkitError("name the tables to rebuild",
+                         hint="e.g. `dvkit rebuild hub_review sat_review_score`, `dvkit rebuild stg_order_reviews+` "
+                              "(every table fed by that source), or `--all`")
     project = _resolve_project(ctx)
     spec = _spec(project)
     database = resolve(project)

@@ -234,3 +234,14 @@ def test_one_run_of_several_batches_sees_each_lookup_as_its_own_batch_did(pg_ser
     assert row_differences(together.tables(), one_by_one.tables(), ("together", "one by one")) == []
     with together.db.connect() as conn:  # o1 belonged to ref1 in the first batch, to ref1b in the second
         assert conn.execute("select count(*) from raw_vault.link_order_customer").fetchone() == (2,)
+
+
+def test_a_hub_selected_alone_is_built_before_the_tables_that_refer_to_it(pg_server: Database,
+                                                                           tmp_path: Path) -> None:
+    vault = Vault(pg_server, tmp_path / "selected", FULL)
+    vault.load(0)
+    vault.build(select=["hub_customer"])  # the data tests of its satellites and links wait for their tables
+    assert set(vault.tables()) == {"raw_vault.hub_customer"}
+    assert vault.statuses()["hub_customer"] == "unchanged"
+    vault.build()
+    assert set(vault.statuses().values()) == {"unchanged"}
