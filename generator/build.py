@@ -248,7 +248,7 @@ def build(project_dir: Path, db: Database, spec: Spec, mode: str = "auto", log: 
     started = dt.datetime.now(dt.timezone.utc)
     plan, vault = vault_plan(project_dir, db, spec, rebuild)
     check_against_landing(db, spec, log)  # a column renamed in the spec, said before any dbt run
-    chosen = set(resolve_selection(project_dir, db, select, spec)) if select else None
+    chosen = set(resolve_selection(project_dir, db, select, spec, mode)) if select else None
     refused = [m for m in plan.breaking if chosen is None or m.model in chosen]
     if refused:
         raise DvkitError(breaking_message(refused), hint=f"run `dvkit rebuild {' '.join(m.model for m in refused)}` "
@@ -366,14 +366,21 @@ def breaking_message(models: Sequence[ModelPlan]) -> str:
             + "\n".join(lines))
 
 
-def resolve_selection(project_dir: Path, db: Database, selectors: Sequence[str], spec: Spec) -> list[str]:
-    """The raw vault tables a dbt selection (``stg_orders+``, ``tag:x``, plain names) names, in spec order."""
+def resolve_selection(project_dir: Path, db: Database, selectors: Sequence[str], spec: Spec,
+                      mode: str = "auto") -> list[str]:
+    """The raw vault tables a dbt selection (``stg_orders+``, ``tag:x``, plain names) names, in spec order.
+
+    Plain table names are read without dbt; a selection is resolved by ``dbt ls``, which parses the
+    project and so needs AutomateDV in place (``mode`` says which, as for the build).
+    """
     models = spec.vault_models()
     if all(s in models for s in selectors):
         return [m for m in models if m in selectors]
     from dbt.cli.main import dbtRunner
 
     dbt_dir = project_dir / DBT_PROJECT
+    if not (dbt_dir / "dbt_packages" / "automate_dv" / "dbt_project.yml").exists():
+        resolve_automate_dv(project_dir, mode)
     os.environ.update(db.dbt_env())
     result = dbtRunner().invoke(["ls", "--resource-type", "model", "--output", "name", "--select", *selectors,
                                  "--project-dir", str(dbt_dir), "--profiles-dir", str(dbt_dir),

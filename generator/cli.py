@@ -510,7 +510,8 @@ def rebuild(ctx: click.Context, models: tuple[str, ...], everything: bool, autom
     spec = _spec(project)
     database = resolve(project)
     ctx.with_resource(vault_lock(database, "rebuild", not no_wait, functools.partial(err.print, markup=False)))
-    chosen = tuple(spec.vault_models()) if everything else tuple(resolve_selection(project, database, models, spec))
+    chosen = tuple(spec.vault_models() if everything
+                   else resolve_selection(project, database, models, spec, automate_dv))
     err.print(f"rebuilding from landing: {', '.join(chosen)}", markup=False)
     _build(project, spec, database, automate_dv, rebuild=chosen)
 
