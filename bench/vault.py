@@ -24,7 +24,23 @@ factor, dropped and made again on every run; the user's own database is never to
    ``.dvkit/bench/release`` with the release in its ``dbt_packages/``. Its first raw vault build
    (``release_full_build_s``) and, after ``batch_001`` is loaded into the copy too, its incremental
    build (``release_incremental_1pct_s``), each against the built-in's figure. Without the release
-   folder these figures are left empty and the output says why.
+   folder these figures are left empty and the output says why;
+8. ``incremental_models_run``: how many of the spec's ``vault_tables`` raw vault tables the
+   incremental build of step 5 ran dbt for (dbt's run_results.json; tables the batch brings no rows
+   are not run);
+9. a project of the raw vault alone is copied to ``.dvkit/bench/evolved`` (the spec, ``dbt_vault`` with
+   dbt's ``target/``, so that dbt parses only what changes, as in the user's own project).
+   ``noop_build_s``: ``dvkit build --automate-dv builtin`` run there as the user runs it, the CLI in a
+   process of its own, when every table is up to date (the median of three runs after an untimed one
+   that caches Python's bytecode, as an installed dvkit has it; a no-op build starts no dbt);
+10. a satellite (``sat_order_shipping``, two of the orders' columns on the order hub) is added to
+   that copy's spec, the models are generated again, and the build that backfills it from every
+   landed batch is timed as in step 3: ``backfill_new_satellite_s``. Against a full build with the
+   new spec, from the same two landed batches, on a copy of the database made (like step 7's) from the
+   loaded snapshot (dropped again afterwards): ``backfill_share_of_full_build`` divides the backfill by
+   that satellite's own dbt node time in that full build (run_results.json; above 1 is the backfill's
+   cost beyond the table's own share: dbt's start-up, the staging views, the data tests), and
+   ``ratio_backfill_to_full`` divides it by ``full_build_s``.
 
 Both first builds normally include dbt's full parse of their project: dbt parses again whenever its
 connection profile changes, every scale factor connects to a database of its own, and the release's
@@ -43,6 +59,7 @@ import os
 import platform
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -60,6 +77,17 @@ RELEASED_PACKAGES = REPO.parent / "shared" / "reference" / "dbt_packages"
 RELEASE_PACKAGES = ("automate_dv", "dbt_utils")
 RELEASE_PROJECT = BENCH_DIR / "release"
 PROJECT_TRANSIENT = {"target", "logs", "dbt_packages"}  # dbt's own output and installed packages
+EVOLVED_PROJECT = BENCH_DIR / "evolved"
+NEW_SATELLITE = """  - name: order_shipping
+    description: When the order reached the carrier and the customer (added by the benchmark).
+    parent: order
+    source: orders
+    payload: [order_delivered_carrier_date, order_delivered_customer_date]
+
+"""
+NEW_SATELLITE_BEFORE = "multi_active_satellites:"  # the new satellite ends the list of plain satellites
+NEW_SATELLITE_MODEL = "sat_order_shipping"
+NOOP_RUNS = 3
 DEFAULT_SCALES = (0.1, 1.0, 5.0)
 SEED = 1
 CHANGE_RATE = 0.01
@@ -68,7 +96,9 @@ CHANGES_LOAD_TIME = dt.datetime(2018, 10, 2)
 RELEASE_FIELDS = ("release_full_build_s", "ratio_release_to_builtin_full", "release_incremental_1pct_s",
                   "ratio_release_to_builtin_incremental")
 FIELDS = ("scale_factor", "rows_loaded", "full_build_s", "lower_bound_s", "ratio_full_to_lower_bound",
-          "incremental_1pct_s", "ratio_incremental_to_full", "peak_rss_mb", "db_size_mb", *RELEASE_FIELDS)
+          "incremental_1pct_s", "ratio_incremental_to_full", "incremental_models_run", "vault_tables",
+          "peak_rss_mb", "db_size_mb", *RELEASE_FIELDS, "noop_build_s", "backfill_new_satellite_s",
+          "backfill_share_of_full_build", "ratio_backfill_to_full")
 
 
 def _dvkit() -> Path:
@@ -158,6 +188,132 @@ def release_project() -> Path:
     return root
 
 
+def _load_spec(root: Path) -> Any:
+    from generator.spec.validate import load_spec
+
+    result = load_spec(root / "vault_spec", root)
+    if result.spec is None:
+        raise SystemExit("the spec does not validate:\n" + "\n".join(str(p) for p in result.problems))
+    return result.spec
+
+
+def _generate(root: Path) -> Any:
+    """Validate the project's spec and write its models, as `dvkit generate` does; return the spec."""
+    from generator.render.plan import plan
+    from generator.render.writer import write
+
+    spec = _load_spec(root)
+    write(plan(spec), root)
+    return spec
+
+
+def evolved_project() -> Path:
+    """A copy of the repository's spec and dbt project, without the business vault (the benchmark
+    builds the raw vault alone). dbt's ``target/`` comes along: with its partial-parse state, the
+    copy's first dbt run parses only the files a spec change touches, as in the user's own project."""
+    source = REPO / "dbt_vault"
+    root = EVOLVED_PROJECT
+    if root.exists():
+        shutil.rmtree(root)
+    shutil.copytree(REPO / "vault_spec", root / "vault_spec")
+    transient = PROJECT_TRANSIENT - {"target"}
+    shutil.copytree(source, root / "dbt_vault",
+                    ignore=lambda folder, names: transient & set(names) if Path(folder) == source else set())
+    _generate(root)
+    return root
+
+
+def add_satellite(root: Path) -> Any:
+    """Add ``NEW_SATELLITE`` to the project's spec and generate its models again; return the new spec."""
+    path = root / "vault_spec" / "satellites.yml"
+    text = path.read_text(encoding="utf-8")
+    assert text.count(NEW_SATELLITE_BEFORE) == 1, f"{path} changed: put the benchmark's satellite elsewhere"
+    path.write_text(text.replace(NEW_SATELLITE_BEFORE, NEW_SATELLITE + NEW_SATELLITE_BEFORE), encoding="utf-8")
+    return _generate(root)
+
+
+def noop_builds(project: Path, db: Any, runs: int = NOOP_RUNS) -> list[float]:
+    """Wall times of `dvkit build` with nothing to do, run as the user runs it: the CLI in a process
+    of its own (its imports, the spec's validation, the generated models' check, the plan).
+
+    Python's bytecode is cached (in ``.dvkit/bench/pycache``, by an untimed first run), as in an
+    installed dvkit, even where the environment says not to write it (PYTHONDONTWRITEBYTECODE):
+    compiling the modules again on every run would add about 0.4 s that users do not pay."""
+    from generator.db import URL_ENV
+
+    env = {**os.environ, URL_ENV: db.display_url(),  # the bench's server has no password
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+           "PYTHONPYCACHEPREFIX": str(BENCH_DIR / "pycache")}
+    for name in ("DVKIT_CRASH_AT", "PYTHONDONTWRITEBYTECODE"):
+        env.pop(name, None)
+    command = [sys.executable, "-m", "generator.cli", "--project", str(project), "build", "--automate-dv", "builtin"]
+    seconds = []
+    for _ in range(runs + 1):
+        started = time.perf_counter()
+        done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, check=False)
+        seconds.append(time.perf_counter() - started)
+        if done.returncode != 0 or "nothing to do" not in done.stdout:
+            raise SystemExit(f"dvkit build had something to do (exit {done.returncode}):\n{done.stdout}{done.stderr}")
+    return seconds[1:]  # the first run wrote the bytecode
+
+
+@dataclass
+class Backfill:
+    """The build that backfills the new satellite, and a full build with the new spec."""
+
+    seconds: float
+    models: dict[str, float]
+    full_s: float
+    full_models: dict[str, float]
+
+    def figures(self, builtin_full_s: float) -> dict[str, float]:
+        own = self.full_models[NEW_SATELLITE_MODEL]
+        return {
+            "backfill_new_satellite_s": round(self.seconds, 2),
+            "backfill_share_of_full_build": round(self.seconds / own, 2),
+            "ratio_backfill_to_full": round(self.seconds / builtin_full_s, 3),
+        }
+
+    def detail(self) -> dict[str, Any]:
+        return {
+            "backfill_node_time_s": round(sum(self.models.values()), 2),
+            "backfill_nodes_s": _slowest(self.models),
+            "full_build_new_spec_s": round(self.full_s, 2),
+            "full_build_new_spec_satellite_s": round(self.full_models[NEW_SATELLITE_MODEL], 2),
+        }
+
+
+def backfill_builds(db: Any, full_db: Any, project: Path, data: Path, builtin_changes: dict[str, int],
+                    log: Any) -> Backfill:
+    """Add the satellite to ``project``'s spec and build ``db``, which holds the built vault (only the
+    new satellite is pending); then build ``full_db``, the loaded snapshot, with the new spec from
+    both landed batches."""
+    from generator.errors import DvkitError
+    from generator.load.landing import load_batch
+
+    spec = add_satellite(project)
+    settle(db)
+    seconds, models = raw_vault_build(db, spec, project)
+    ran = set(models) & set(spec.vault_models())
+    if ran != {NEW_SATELLITE_MODEL}:
+        raise DvkitError(f"the backfill ran {sorted(ran)}, not {NEW_SATELLITE_MODEL} alone")
+    log(f"backfill of {NEW_SATELLITE_MODEL} {seconds:.1f}s; full build with the new spec")
+    changes = load_batch(full_db, spec, data / "batch_001", CHANGES_LOAD_TIME)
+    if changes.rows != builtin_changes:
+        raise DvkitError(f"the change batch loaded {changes.rows} into the copy, not {builtin_changes}")
+    settle(full_db)
+    full_s, full_models = raw_vault_build(full_db, spec, project)
+    log(f"full build with the new spec {full_s:.1f}s")
+    return Backfill(seconds, models, full_s, full_models)
+
+
+def drop_database(admin: Any, db: Any) -> None:
+    from psycopg import sql
+
+    with admin.connect(autocommit=True) as conn:
+        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(db.dbname)))
+
+
 def raw_vault_build(db: Any, spec: Any, project: Path = REPO, mode: str = "builtin") -> tuple[float, dict[str, float]]:
     """Build the pending batches as `dvkit build` does, without the business vault; return the wall
     time of its dbt runs (one for the built-in; one per batch for the release) and each model's own
@@ -221,6 +377,7 @@ def one_scale(scale: float) -> dict[str, Any]:
     missing = release_missing()
     # Copied before any build, so that the release starts from the very same landing rows.
     release_db = None if missing else copy_database(admin, db, f"{name}_release")
+    evolved_db = copy_database(admin, db, f"{name}_evolved")  # the new spec's full build starts from here
     log(f"loaded {rows:,} rows in {load_s:.1f}s; full build")
     full_s, full_models = raw_vault_build(db, spec)
     log(f"full build {full_s:.1f}s; lower bound")
@@ -234,7 +391,9 @@ def one_scale(scale: float) -> dict[str, Any]:
     changes_load_s = time.perf_counter() - started
     settle(db)
     incremental_s, incremental_models = raw_vault_build(db, spec)
-    log(f"incremental {incremental_s:.1f}s")
+    vault_tables = spec.vault_models()
+    incremental_run = len(set(incremental_models) & set(vault_tables))
+    log(f"incremental {incremental_s:.1f}s, {incremental_run} of {len(vault_tables)} tables run")
     with db.connect() as conn:
         size = conn.execute("select pg_database_size(current_database())").fetchone()
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux; the release's runs not counted
@@ -246,6 +405,8 @@ def one_scale(scale: float) -> dict[str, Any]:
         "ratio_full_to_lower_bound": round(full_s / bound_s, 2),
         "incremental_1pct_s": round(incremental_s, 2),
         "ratio_incremental_to_full": round(incremental_s / full_s, 3),
+        "incremental_models_run": incremental_run,
+        "vault_tables": len(vault_tables),
         "peak_rss_mb": round(peak_kb / 1024, 1),
         "db_size_mb": round(int(size[0]) / 2**20, 1) if size else None,
     }
@@ -271,6 +432,16 @@ def one_scale(scale: float) -> dict[str, Any]:
         log(f"no release figures: {missing}")
         result.update(dict.fromkeys(RELEASE_FIELDS))
         detail["release_missing"] = missing
+    # Last, so that the figures above are measured as before; the peak memory above does not count these.
+    project = evolved_project()
+    noop = noop_builds(project, db)
+    log(f"no-op build {statistics.median(noop):.2f}s; backfill of a new satellite")
+    backfill = backfill_builds(db, evolved_db, project, data, changes.rows, log)
+    drop_database(admin, evolved_db)  # as large as the vault: not kept
+    result["noop_build_s"] = round(statistics.median(noop), 2)
+    result.update(backfill.figures(full_s))
+    detail["noop_builds_s"] = [round(t, 2) for t in noop]
+    detail.update(backfill.detail())
     return {"result": result, "detail": detail}
 
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
 from rich.text import Text
 from rich.tree import Tree
 
-from generator.compliance.lineage import LineageNode, lineage, to_json
+if TYPE_CHECKING:  # at run time only the command imports it: sqlglot would slow every other command
+    from generator.compliance.lineage import LineageNode
 
 DERIVATION_WIDTH = 140
 
@@ -108,6 +109,7 @@ def register(main: click.Group, db_group: click.Group) -> None:
         vault, raw vault, staging, landing, then the file and column of the spec's source.
         """
         from generator import cli
+        from generator.compliance.lineage import lineage, to_json
 
         project = cli._resolve_project(ctx)
         spec = cli._spec(project)

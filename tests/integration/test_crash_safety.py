@@ -5,7 +5,9 @@ then replays 2018 in two loads and builds, with dvkit killed by SIGKILL somewher
 power cut would (``generator.faults`` names the points; the kill inside a satellite's INSERT is done
 from outside, while the INSERT waits for a lock this test holds). Then the interrupted command is run
 again, the build finishes, and every table of landing, the raw vault and the business vault must equal,
-row for row, those of a run that was never interrupted.
+row for row, those of a run that was never interrupted. The same holds for a build that backfills a
+satellite added to the spec, and for a ``dvkit rebuild``, each killed between its dbt runs: the
+tables it builds from every landed batch first, then the 2018 batches of every table.
 """
 
 from __future__ import annotations
@@ -43,6 +45,16 @@ WALL_CLOCK_COLUMNS = {("landing", "batches", "loaded_at")}
 HISTORY = ("--replay", "month", "--to", "2017-12-31")
 FIRST_2018 = ("--replay", "month", "--from", "2018-01-01", "--to", "2018-03-31")
 REST_2018 = ("--replay", "month", "--from", "2018-04-01")
+
+# A satellite the history was built without: a build with it in the spec backfills it from every batch.
+NEW_SATELLITE = """  - name: order_shipping
+    description: When the order reached the carrier and the customer.
+    parent: order
+    source: orders
+    payload: [order_delivered_carrier_date, order_delivered_customer_date]
+
+"""
+NEW_TABLE = "sat_order_shipping"
 
 
 # -- running dvkit as a separate process ------------------------------------------------------------
@@ -127,6 +139,18 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.fixture(scope="module")
+def evolved_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project with ``NEW_SATELLITE`` added to its spec (the same sources: it loads the same batches)."""
+    files = {path.name: path.read_text(encoding="utf-8") for path in (REPO / "vault_spec").glob("*.yml")}
+    anchor = "multi_active_satellites:"  # the new satellite ends the list of plain satellites
+    assert files["satellites.yml"].count(anchor) == 1
+    files["satellites.yml"] = files["satellites.yml"].replace(anchor, NEW_SATELLITE + anchor)
+    root, spec = make_project(tmp_path_factory.mktemp("crash_evolved"), files, business_vault="generated")
+    assert NEW_TABLE in spec.vault_models()
+    return root
+
+
 def _database(server: Database, name: str, template: str | None = None) -> Database:
     if template is None:
         ensure_database(server, name)
@@ -157,6 +181,18 @@ def uninterrupted(pg_server: Database, project: Path, history: Database) -> dict
     run_ok(project, db, "build")
     _wait_for_backends_to_end(db)
     return {"after_first_load": after_first, "final": snapshot(db), "db": db}
+
+
+@pytest.fixture(scope="module")
+def backfilled(pg_server: Database, evolved_project: Path, history: Database) -> dict[str, tuple[int, str]]:
+    """The uninterrupted run of the evolved spec: 2018 loaded, then one build backfills the new satellite
+    from every batch and loads 2018 into every table."""
+    db = _database(pg_server, f"crash_backfill_{uuid.uuid4().hex[:8]}", history.dbname)
+    load(evolved_project, db, FIRST_2018)
+    load(evolved_project, db, REST_2018)
+    run_ok(evolved_project, db, "build")
+    _wait_for_backends_to_end(db)
+    return snapshot(db)
 
 
 @pytest.fixture()
@@ -233,6 +269,34 @@ def test_build_killed_inside_a_satellite_insert(project: Path, scenario: Databas
     with scenario.connect() as conn:
         assert conn.execute("select count(*) from dvkit.builds").fetchone() == (1,)
     run_ok(project, scenario, "build")
+    assert differences(snapshot(scenario), uninterrupted["final"]) == []
+
+
+def test_backfill_killed_before_it_is_recorded_is_done_again(evolved_project: Path, scenario: Database,
+                                                              backfilled: dict) -> None:
+    load(evolved_project, scenario, FIRST_2018)
+    load(evolved_project, scenario, REST_2018)
+    # The first dbt run backfills the new satellite from the history's batches; killed before its record.
+    run_killed(evolved_project, scenario, "raw-vault-built", "build")
+    with scenario.connect() as conn:
+        assert conn.execute(sql.SQL("select count(*) > 0 from {}").format(
+            sql.Identifier("raw_vault", NEW_TABLE))).fetchone() == (True,)
+        assert conn.execute("select count(*) from dvkit.vault_models where model = %s",
+                            (NEW_TABLE,)).fetchone() == (0,)
+        assert conn.execute("select count(*) from dvkit.builds").fetchone() == (1,)
+    run_ok(evolved_project, scenario, "build")
+    assert differences(snapshot(scenario), backfilled) == []
+
+
+def test_rebuild_killed_half_way_is_finished_by_running_it_again(project: Path, scenario: Database,
+                                                                 uninterrupted: dict) -> None:
+    load(project, scenario, FIRST_2018)
+    load(project, scenario, REST_2018)
+    # Killed in the first dbt run, which builds the customer tables again from the history's batches.
+    run_killed(project, scenario, "model:hub_customer", "rebuild", "hub_customer+")
+    with scenario.connect() as conn:
+        assert conn.execute("select count(*) from dvkit.builds").fetchone() == (1,)
+    run_ok(project, scenario, "rebuild", "hub_customer+")
     assert differences(snapshot(scenario), uninterrupted["final"]) == []
 
 
