@@ -1,4 +1,4 @@
-"""The vault follows the spec on the real Olist subset, replayed by month.
+"""The vault follows the spec on the real Olist subset, replayed by month, and on synthetic batches.
 
 The window is May to August 2018: the first batch holds everything known at the end of May, then
 June, July and August each bring new orders, status changes, reviews and answers. A vault evolves
@@ -27,21 +27,21 @@ from psycopg import sql
 from generator.build import build, vault_plan
 from generator.db import Database, ensure_database
 from generator.errors import DvkitError
+from generator.load.landing import load_batch
 from generator.load.reader import find_file
 from generator.load.replay import ReplayStep, load_replay
 from generator.render.plan import plan as render
 from generator.render.writer import write
 from generator.spec.validate import load_spec
+from generator.synth import generate_batches
 
 from ..conftest import OLIST_DATA, REPO
 from .project import make_project
 from .vault_compare import TableContent, row_differences, vault_tables
 
-pytestmark = [
-    pytest.mark.db,
-    pytest.mark.dbt,
-    pytest.mark.skipif(find_file(OLIST_DATA, "olist_orders_dataset.csv") is None, reason="needs the Olist data"),
-]
+pytestmark = [pytest.mark.db, pytest.mark.dbt]
+needs_olist = pytest.mark.skipif(find_file(OLIST_DATA, "olist_orders_dataset.csv") is None,
+                                 reason="needs the Olist data")
 
 START = dt.date(2018, 5, 1)  # the first batch: everything known at the end of May 2018
 CHANGED_AFTER = dt.date(2018, 6, 30)  # May and June are loaded and built with the spec before the change
@@ -171,6 +171,7 @@ def fresh_full(pg_server: Database, tmp_path_factory: pytest.TempPathFactory) ->
     yield FreshFull(vault, copy)
 
 
+@needs_olist
 def test_a_reduced_olist_vault_grows_to_the_full_spec(pg_server: Database, tmp_path: Path,
                                                       fresh_full: FreshFull) -> None:
     vault = OlistVault(pg_server, tmp_path / "evolved", REDUCED)
@@ -201,6 +202,7 @@ def test_a_reduced_olist_vault_grows_to_the_full_spec(pg_server: Database, tmp_p
     assert vault.count("select count(*) - count(distinct review_hk) from raw_vault.sat_review_score") > 0
 
 
+@needs_olist
 def test_a_breaking_change_on_olist_is_refused_then_rebuilt(pg_server: Database, tmp_path: Path,
                                                             fresh_full: FreshFull) -> None:
     # The vault of May and June built with the full spec; then the review hub's key changes.
@@ -228,3 +230,32 @@ def test_a_breaking_change_on_olist_is_refused_then_rebuilt(pg_server: Database,
     assert differences == [], "\n".join(differences)
     # Not vacuous: a review_id delivered for two orders is two hub rows now.
     assert vault.count("select count(*) - count(distinct review_id) from raw_vault.hub_review") > 0
+
+
+def test_synthetic_change_batches_follow_a_grown_spec(pg_server: Database, tmp_path: Path) -> None:
+    """``dvkit synth``'s snapshot and a change batch (customers, products, sellers moved): the same growth."""
+    generate_batches(0.003, tmp_path / "data", seed=7, batches=1, change_rate=0.05)
+    times = (dt.datetime(2019, 1, 1), dt.datetime(2019, 2, 1))
+
+    def load(vault: OlistVault, number: int) -> None:
+        load_batch(vault.db, vault.spec, tmp_path / "data" / f"batch_{number:03d}", times[number])
+
+    evolved = OlistVault(pg_server, tmp_path / "evolved", REDUCED)
+    load(evolved, 0)
+    evolved.build()
+    evolved.respec(FULL)
+    load(evolved, 1)
+    statuses = evolved.statuses()
+    assert {m for m, s in statuses.items() if s == "new"} == {
+        "hub_review", "link_order_review", "sat_review_score", "sat_review_text", "ma_sat_order_payments",
+        "eff_sat_order_customer"}
+    assert statuses["hub_order"] == "additive" and statuses["sat_customer_location"] == "pending"
+    evolved.build()
+    expected = OlistVault(pg_server, tmp_path / "fresh", FULL)
+    for number in range(len(times)):
+        load(expected, number)
+        expected.build()
+    differences = row_differences(evolved.tables(), expected.tables(), ("evolved", "fresh"))
+    assert differences == [], "\n".join(differences)
+    assert evolved.count("select count(*) from raw_vault.sat_customer_location where load_datetime = "
+                         "'2019-02-01'") > 0  # the change batch moved customers
