@@ -290,7 +290,32 @@ class _Checker:
         )
         self._stage_columns_apart(spec)
         self._one_row_sources_alone(spec)
+        if not self.problems:  # the renderer needs a spec without problems
+            self._model_names_apart(spec)
         return spec
+
+    def _model_names_apart(self, spec: Spec) -> None:
+        """No two generated models may share a name: dbt refuses the project, or one file overwrites another.
+
+        A source called ``sat_status`` stages as ``stg_sat_status``, the name of satellite ``status``'s
+        stage view. The names are read from the renderer's own files, not derived a second time here.
+        """
+        from generator.render.plan import plan  # the renderer reads the model: imported when used
+
+        origins = {f"source {source.name}": source.origin for source in spec.sources}
+        origins |= {kind.what(entity): entity.origin for kind in REGISTRY for entity in kind.entities(spec)}
+        seen: dict[tuple[str, str], str] = {}
+        for generated in plan(spec):
+            project, _, rest = generated.path.partition("/")
+            if not rest.endswith(".sql"):
+                continue
+            name = Path(rest).stem
+            first = seen.setdefault((project, name), generated.what)
+            if first != generated.what:
+                origin = origins.get(generated.what) or origins.get(first)
+                self.add(origin.path if origin else generated.spec_file, origin.line if origin else 1,
+                         f"{first} and {generated.what} both generate the dbt model '{name}'",
+                         "rename one of them")
 
     def _free_text(self) -> None:
         """Descriptions and rules go into dbt's YAML, whose descriptions dbt renders as Jinja."""

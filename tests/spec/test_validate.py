@@ -572,3 +572,16 @@ def test_every_list_section_of_the_schema_is_a_section_of_the_checker() -> None:
 
     lists = [name for name, section in schema()["properties"].items() if section.get("type") == "array"]
     assert sorted(lists) == sorted(SECTIONS)
+
+
+def test_two_entities_that_would_generate_one_dbt_model_are_refused(tmp_path: Path) -> None:
+    """A source called sat_status stages as stg_sat_status, the stage view of satellite status."""
+    sources = SOURCES + ("  - name: sat_status\n    file: sat_status.csv\n    columns:\n"
+                         "      order_id: text\n      note: text\n")
+    satellites = ("satellites:\n  - name: status\n    parent: order\n    source: orders\n"
+                  "    payload: [order_status]\n")
+    hubs = HUBS.replace("      - source: orders\n  - name: customer", "      - source: orders\n"
+                        "      - source: sat_status\n  - name: customer")
+    messages = _messages(_spec(tmp_path, sources=sources, hubs=hubs, satellites=satellites))
+    assert messages == ["vault_spec/satellites.yml:2: source sat_status and satellite status both generate the "
+                        "dbt model 'stg_sat_status' (hint: rename one of them)"]
