@@ -31,11 +31,10 @@ from generator.evolution.definition import Definition, definitions
 from generator.evolution.state import VaultState, files_digest
 from generator.faults import crash_point
 from generator.load.landing_check import check_against_landing
+from generator.places import BUSINESS_PROJECT, DBT_PROJECT, LANDING, RAW_VAULT, STAGING
 from generator.progress import model_line
 from generator.spec.model import Spec
 
-DBT_PROJECT = "dbt_vault"
-BUSINESS_PROJECT = "business_vault"
 BUILTIN_PACKAGE = "automate_dv_local"
 BUILTIN_MARKER = ".dvkit-builtin"
 BATCH_ENV = ("DVKIT_BATCH_FROM", "DVKIT_BATCH_TO")  # the batch range the staging models read
@@ -435,7 +434,7 @@ def _has_rows(db: Database, sources: Iterable[str], first: int, last: int) -> bo
 
     with db.connect() as conn:
         for source in sources:
-            table = sql.Identifier("landing", source)
+            table = sql.Identifier(LANDING, source)
             if conn.execute(sql.SQL("select exists (select 1 from {} where _batch_id between %s and %s)").format(table),
                             (first, last)).fetchone()[0]:  # type: ignore[index]
                 return True
@@ -456,7 +455,7 @@ def _build_business_vault(project_dir: Path, db: Database, spec: Spec, changed: 
     partial = vault is not None and (vault.business_digest or "").rsplit("-", 1)[0] == files
     args = ["build"]
     if partial and changed:  # only the raw vault moved on: build what reads the tables that did
-        args += ["--select", *(f"source:raw_vault.{t}+" for t in sorted(changed))]
+        args += ["--select", *(f"source:{RAW_VAULT}.{t}+" for t in sorted(changed))]
     outcome = run_dbt(project_dir, db, args, None, progress, BUSINESS_PROJECT)
     if not outcome.success:
         details = "\n  ".join(outcome.failures) or "see business_vault/logs/dbt.log"
@@ -500,11 +499,11 @@ def row_counts(db: Database, spec: Spec) -> list[tuple[str, int]]:
     counts = []
     with db.connect() as conn:
         for table in spec.vault_models():
-            exists = conn.execute("select to_regclass(%s) is not null", (f"raw_vault.{table}",)).fetchone()
+            exists = conn.execute("select to_regclass(%s) is not null", (f"{RAW_VAULT}.{table}",)).fetchone()
             row = (0,)
             if exists and exists[0]:
                 row = conn.execute(sql.SQL("select count(*) from {}").format(
-                    sql.Identifier("raw_vault", table))).fetchone() or (0,)
+                    sql.Identifier(RAW_VAULT, table))).fetchone() or (0,)
             counts.append((table, int(row[0])))
     return counts
 
@@ -538,7 +537,7 @@ def _count_null_keys(db: Database, spec: Spec, models: Iterable[str], found: dic
                 blank = sql.SQL(" and ").join(
                     sql.SQL("nullif(trim(cast({} as text)), '') is null").format(sql.Identifier(c))
                     for c in feed.columns)
-                table = sql.Identifier("staging", f"pending_{feed.source}")
+                table = sql.Identifier(STAGING, f"pending_{feed.source}")
                 query = sql.SQL("select count(*) from {} where {}").format(table, blank)
                 row = conn.execute(query).fetchone()
                 if row and row[0]:

@@ -71,14 +71,14 @@ from generator.db import Database
 from generator.errors import DvkitError
 from generator.evolution import state
 from generator.hashing import as_text, hash_key, hashdiff
+from generator.places import BUSINESS_PROJECT
+from generator.places import DVKIT as LOG_SCHEMA
+from generator.places import LANDING as LANDING_SCHEMA
+from generator.places import RAW_VAULT as VAULT_SCHEMA
 from generator.spec.model import Hub, Lookup, MultiActiveSatellite, Satellite, Source, Spec, TrackingSatellite
 
-VAULT_SCHEMA = "raw_vault"
-LANDING_SCHEMA = "landing"
 QUARANTINE = "landing.quarantine"
-LOG_SCHEMA = "dvkit"
 LOG_TABLE = "erasure_log"
-BUSINESS_PROJECT = "business_vault"
 
 LOG_DDL = sql.SQL("""
 create schema if not exists {schema};

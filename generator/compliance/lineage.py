@@ -48,13 +48,12 @@ from sqlglot.optimizer.qualify import qualify
 
 from generator.db import Database
 from generator.errors import DvkitError
+from generator.places import BUSINESS_PROJECT, LANDING
 from generator.spec.model import Source, Spec
 
 DIALECT = "postgres"
-BUSINESS_PROJECT = "business_vault"
 VAULT_PROJECT = "dbt_vault"
 PROJECTS = (VAULT_PROJECT, BUSINESS_PROJECT)  # compile order: the business vault reads the raw vault
-LANDING = "landing"
 KINDS = ("mart", "business_vault", "raw_vault", "staging", "landing", "csv", "constant")
 GHOST_SOURCE = "AUTOMATE_DV_SYSTEM"
 COUNT_PER = "dvkit_count_rows_per"  # stands for count(*) of a grouped select while tracing

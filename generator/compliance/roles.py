@@ -32,10 +32,10 @@ from generator.compliance.erase import LOG_SCHEMA, LOG_TABLE, ensure_log
 from generator.db import Database
 from generator.errors import DvkitError
 from generator.load.landing import METADATA
+from generator.places import BUSINESS_VAULT, LANDING, MARTS, RAW_VAULT
 from generator.spec.model import Spec
 
-READ_SCHEMAS = ("raw_vault", "business_vault", "marts")
-LANDING = "landing"
+READ_SCHEMAS = (RAW_VAULT, BUSINESS_VAULT, MARTS)
 LANDING_LOGS = ("batches", "batch_files")
 SAFE_ROLE = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 RESERVED_ROLES = {"public", "none", "all", "current_user", "current_role", "session_user", "user", "default"}

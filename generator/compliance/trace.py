@@ -46,16 +46,15 @@ from psycopg import sql
 
 from generator.db import Database
 from generator.errors import DvkitError
-from generator.hashing import hash_key, hashdiff
+from generator.hashing import SEPARATOR, hash_key, hashdiff
+from generator.places import DVKIT, LANDING, RAW_VAULT
 from generator.render.plan import link_key_columns
 from generator.spec.model import Hub, Link, MultiActiveSatellite, Satellite, Spec
 
-RAW_VAULT = "raw_vault"
-LANDING = "landing"
-ERASURE_LOG = ("dvkit", "erasure_log")
+ERASURE_LOG = (DVKIT, "erasure_log")
 GHOST_SOURCE = "AUTOMATE_DV_SYSTEM"
 OPEN_END = dt.datetime(9999, 12, 31)
-KEY_SEPARATOR = "||"
+KEY_SEPARATOR = SEPARATOR  # a composite business key is typed as the hash joins its parts
 
 # Events of one instant are listed in this order: the relationship, its period, then what it describes.
 KIND_ORDER = ("link", "effectivity", "satellite", "multi_active_satellite", "erasure")

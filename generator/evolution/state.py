@@ -24,8 +24,7 @@ import psycopg
 
 from generator.db import Database
 from generator.evolution.definition import Definition
-
-RAW_VAULT_SCHEMA = "raw_vault"
+from generator.places import RAW_VAULT as RAW_VAULT_SCHEMA
 
 STATE_DDL = """
 create schema if not exists dvkit;

@@ -56,9 +56,9 @@ from generator.load.reader import (
     records_with_lines,
     rows_with_lines,
 )
+from generator.places import LANDING as SCHEMA
 from generator.spec.model import Source, Spec
 
-SCHEMA = "landing"
 PG_TYPES = {
     "text": "text",
     "integer": "integer",

@@ -25,11 +25,10 @@ from psycopg import sql
 
 from generator.db import Database
 from generator.errors import DvkitError
+from generator.places import LANDING as SCHEMA
 from generator.spec.model import Source, Spec
 from generator.spec.validate import LANDING_COLUMNS
 from generator.spec.yaml_lines import Problem
-
-SCHEMA = "landing"
 
 
 @dataclass(frozen=True)
