@@ -54,7 +54,7 @@ class SatelliteKind(Kind[Satellite]):
     section = "satellites"
     label = "satellite"
     folder = "satellites"
-    longest_name = "{}_effective_from"  # and {}_satellite_name, sat_{}_ldts, sat_{}_as_of
+    longest_name = "{}_effective_from"  # and {}_satellite_name, sat_{}_ldts, as_of_sat_{}
 
     def entities(self, spec: Spec) -> tuple[Satellite, ...]:
         return spec.satellites

@@ -1189,3 +1189,19 @@ def test_valid_specs_compile_with_dbt_into_sql_sqlglot_parses(pg_server: Any, fi
         assert len(models) >= len([m for m in plan(spec) if m.path.endswith(".sql")])
         for path in models:
             _parse(path.stem, path.read_text(encoding="utf-8"), None)
+
+
+def test_satellites_whose_names_extend_each_other_get_ctes_of_their_own(tmp_path: Path) -> None:
+    """Satellites ``a`` and ``a_as_of`` in one PIT: the as-of CTE of one is not the other's rows."""
+    folder = tmp_path / "vault_spec"
+    folder.mkdir()
+    (folder / "vault.yml").write_text(
+        "sources:\n  - name: s\n    file: s.csv\n    columns: {k: text, p: text, q: text}\n"
+        "hubs:\n  - name: h\n    business_key: k\n    sources: [{source: s}]\n"
+        "satellites:\n"
+        "  - {name: a, parent: h, source: s, payload: [p]}\n"
+        "  - {name: a_as_of, parent: h, source: s, payload: [q]}\n"
+        "point_in_time_tables:\n  - {name: h, parent: h, satellites: [a, a_as_of], as_of: day}\n", encoding="utf-8")
+    result = load_spec(folder, tmp_path)
+    assert result.spec is not None, [str(p) for p in result.problems]
+    _check_rendering(result.spec)
