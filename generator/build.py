@@ -205,30 +205,15 @@ def business_digest(project_dir: Path, state: VaultState) -> str | None:
 
 def vault_plan(project_dir: Path, db: Database, spec: Spec, rebuild: Iterable[str] = ()) -> tuple[Plan, VaultState]:
     """What a build would do now (``dvkit plan``), and the state it was computed from."""
-    current = definitions(spec)
+    return _plan(project_dir, db, definitions(spec), rebuild)
+
+
+def _plan(project_dir: Path, db: Database, current: dict[str, Definition],
+          rebuild: Iterable[str] = ()) -> tuple[Plan, VaultState]:
     vault = state.read(db, current)
     if vault is None:
         raise DvkitError("nothing has been loaded yet", hint="run `dvkit load` first")
     return make_plan(current, vault, frozenset(rebuild), business_digest(project_dir, vault)), vault
-
-
-def pending_batches(db: Database) -> tuple[int, int]:
-    """The batch range the oldest table has not built yet: (first, last); first > last when none is pending.
-
-    Tables of the spec that were never built are not counted (see ``vault_plan`` for the whole picture).
-    """
-    with db.connect() as conn:
-        state.ensure(conn)
-        conn.commit()
-    vault = state.read(db, {})
-    if vault is None:
-        raise DvkitError("nothing has been loaded yet", hint="run `dvkit load` first")
-    built = [r.last_batch for r in vault.recorded.values()]
-    if not built:
-        with db.connect() as conn:
-            row = conn.execute("select coalesce(max(batch_to), 0) from dvkit.builds").fetchone()
-        built = [int(row[0]) if row else 0]
-    return min(built) + 1, vault.last_loaded
 
 
 def build(project_dir: Path, db: Database, spec: Spec, mode: str = "auto", log: Log = lambda _: None,
@@ -245,7 +230,8 @@ def build(project_dir: Path, db: Database, spec: Spec, mode: str = "auto", log: 
     raw vault). ``per_batch`` runs dbt once per batch (AutomateDV's release always does).
     """
     started = dt.datetime.now(dt.timezone.utc)
-    plan, vault = vault_plan(project_dir, db, spec, rebuild)
+    current = definitions(spec)
+    plan, vault = _plan(project_dir, db, current, rebuild)
     check_against_landing(db, spec, log)  # a column renamed in the spec, said before any dbt run
     chosen = set(resolve_selection(project_dir, db, select, spec, mode)) if select else None
     refused = [m for m in plan.breaking if chosen is None or m.model in chosen]
@@ -260,15 +246,14 @@ def build(project_dir: Path, db: Database, spec: Spec, mode: str = "auto", log: 
                            (dt.datetime.now(dt.timezone.utc) - started).total_seconds(), plan=plan)
     package = resolve_automate_dv(project_dir, mode, log)
     log(f"using {package.describe()}")
-    current = definitions(spec)
     _adopt(db, vault, current)
     before = dict(row_counts(db, spec))
     for line in describe_work(work):
         log(line)
     batch_from = min((m.first_batch for m in work), default=plan.last_loaded + 1)
-    if work:
-        _warn_late(db, min(m.first_batch for m in work if not m.from_scratch) if any(
-            not m.from_scratch for m in work) else plan.last_loaded + 1, plan.last_loaded, log)
+    pending = [m.first_batch for m in work if not m.from_scratch]
+    if pending:
+        _warn_late(db, min(pending), plan.last_loaded, log)
     if package.is_release and not per_batch and any(m.first_batch < m.last_batch for m in work):
         # The release's eff_sat and ref_table read one load per run (its first build of an eff_sat
         # inserts every staged row; its ref_table every new row of any staged load).
@@ -309,7 +294,7 @@ def build(project_dir: Path, db: Database, spec: Spec, mode: str = "auto", log: 
         log(f"raw vault: {len(ran)} of {len(current)} tables built"
             + (f" ({len(run_seconds)} dbt runs)" if len(run_seconds) > 1 else ""))
     if business_vault:
-        _build_business_vault(project_dir, db, spec, ran or {d for d, _ in dropped}, plan, progress, log)
+        _build_business_vault(project_dir, db, ran or {d for d, _ in dropped}, progress, log)
     finished = dt.datetime.now(dt.timezone.utc)
     return BuildResult(package=package, batch_from=batch_from, batch_to=plan.last_loaded,
                        row_counts=row_counts(db, spec), rows_before=before,
@@ -441,8 +426,8 @@ def _has_rows(db: Database, sources: Iterable[str], first: int, last: int) -> bo
     return False
 
 
-def _build_business_vault(project_dir: Path, db: Database, spec: Spec, changed: set[str], plan: Plan,
-                          progress: Log | None, log: Log) -> None:
+def _build_business_vault(project_dir: Path, db: Database, changed: set[str], progress: Log | None,
+                          log: Log) -> None:
     """Build the business vault and marts when their inputs changed: all, or downstream of ``changed``."""
     vault = state.read(db, {})
     digest = business_digest(project_dir, vault) if vault else None
@@ -478,8 +463,6 @@ def _record(db: Database, first: int, last: int, package: PackageChoice, started
 
 def _warn_late(db: Database, batch_from: int, batch_to: int, log: Log) -> None:
     """Say when pending batches are older than what the vault already holds (late arrivals)."""
-    if batch_from > batch_to:
-        return
     with db.connect() as conn:
         row = conn.execute(
             """select min(p.load_ts), (select max(b.load_ts) from landing.batches b
