@@ -115,17 +115,7 @@ later_rows as (
 
 one_per_load as (
     -- one row per driving key and load time: the greatest effective-from, then the greatest link key
-    select *
-    from (
-        select
-            later_rows.*,
-            row_number() over (
-                partition by {{ dfk_columns | join(", ") }}, {{ src_ldts }}
-                order by {{ eff }} desc nulls last, {{ pk }} desc
-            ) as pick
-        from later_rows
-    ) as ranked_rows
-    where pick = 1
+    {{ automate_dv.keep_first("later_rows", dfk_columns + [src_ldts], eff ~ " desc nulls last, " ~ pk ~ " desc") }}
 ),
 
 stored_open_links as (
@@ -213,29 +203,12 @@ new_rows as (
 
 one_per_load as (
     -- one row per link key and load time: the greatest effective-from, then the earliest end date
-    select *
-    from (
-        select
-            later_rows.*,
-            row_number() over (
-                partition by {{ pk }}, {{ src_ldts }}
-                order by {{ eff }} desc nulls last, {{ end_date }} asc nulls last
-            ) as pick
-        from later_rows
-    ) as ranked_rows
-    where pick = 1
+    {{ automate_dv.keep_first("later_rows", [pk, src_ldts], eff ~ " desc nulls last, " ~ end_date ~ " asc nulls last") }}
 ),
 
 latest_stored_links as (
     -- the newest stored row of each link key
-    select *
-    from (
-        select
-            stored_rows.*,
-            row_number() over (partition by {{ pk }} order by {{ src_ldts }} desc) as recency
-        from stored_rows
-    ) as stored_by_recency
-    where recency = 1
+    {{ automate_dv.keep_first("stored_rows", [pk], src_ldts ~ " desc", "recency") }}
 ),
 
 with_previous as (

@@ -77,17 +77,8 @@ with staged_rows as (
 
 one_per_child as (
     -- a child key delivered twice in one load counts once: the greatest effective-from, then hashdiff
-    select *
-    from (
-        select
-            staged_rows.*,
-            row_number() over (
-                partition by {{ pk }}, {{ cdk_columns | join(", ") }}, {{ src_ldts }}
-                order by {% for eff in eff_columns %}{{ eff }} desc nulls last, {% endfor %}{{ hashdiff }} desc
-            ) as pick
-        from staged_rows
-    ) as ranked_rows
-    where pick = 1
+    {%- set order_by %}{% for eff in eff_columns %}{{ eff }} desc nulls last, {% endfor %}{{ hashdiff }} desc{% endset %}
+    {{ automate_dv.keep_first("staged_rows", [pk] + cdk_columns + [src_ldts], order_by) }}
 ),
 
 stored_rows as (

@@ -111,17 +111,8 @@ later_rows as (
 
 one_per_load as (
     -- one row per key and load time: the greatest effective-from, then the greatest hashdiff
-    select *
-    from (
-        select
-            later_rows.*,
-            row_number() over (
-                partition by {{ pk }}, {{ src_ldts }}
-                order by {% for eff in eff_columns %}{{ eff }} desc nulls last, {% endfor %}{{ hashdiff }} desc
-            ) as pick
-        from later_rows
-    ) as ranked_rows
-    where pick = 1
+    {%- set order_by %}{% for eff in eff_columns %}{{ eff }} desc nulls last, {% endfor %}{{ hashdiff }} desc{% endset %}
+    {{ automate_dv.keep_first("later_rows", [pk, src_ldts], order_by) }}
 ),
 
 with_previous as (

@@ -122,17 +122,7 @@ with staged_rows as (
 
 one_per_delivery as (
     -- rows alike in key, hashdiff, satellite and load time count once
-    select *
-    from (
-        select
-            staged_rows.*,
-            row_number() over (
-                partition by {{ row_columns | join(", ") }}, {{ src_ldts }}
-                order by {{ src_source }}
-            ) as pick
-        from staged_rows
-    ) as ranked_rows
-    where pick = 1
+    {{ automate_dv.keep_first("staged_rows", row_columns + [src_ldts], src_source) }}
 ),
 
 new_rows as (
