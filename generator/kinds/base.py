@@ -17,6 +17,7 @@ from abc import ABC, abstractmethod
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from generator.kinds.definition import Definition
+from generator.kinds.stage import StageColumn
 from generator.render.files import RAW_VAULT, GeneratedFile
 from generator.spec.model import Origin, Spec
 
@@ -75,6 +76,15 @@ class Kind(ABC, Generic[E]):
     @abstractmethod
     def docs(self, spec: Spec, entity: E) -> dict[str, Any]:
         """The table's model in the raw vault's YAML: description, columns and data tests."""
+
+    def stage_hubs(self, spec: Spec, entity: E, source: str) -> tuple[str, ...]:
+        """The hubs whose key the stage of ``source`` computes for this table (none unless it reads it)."""
+        return ()
+
+    def stage_columns(self, spec: Spec, entity: E, source: str) -> list[StageColumn]:
+        """The columns of its own the table needs in the stage of ``source``, besides hub keys
+        (``generator/kinds/stage.py``)."""
+        return []
 
     def what(self, entity: E) -> str:
         """How a generated file's header names the entity ("hub order")."""

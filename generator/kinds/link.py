@@ -6,6 +6,7 @@ from typing import Any
 
 from generator.kinds.base import Kind
 from generator.kinds.definition import Definition, typed
+from generator.kinds.stage import Hashed, StageColumn
 from generator.render.data_tests import audit_columns, not_null, relationship, unique
 from generator.render.files import GeneratedFile, render
 from generator.spec.model import Link, Spec
@@ -24,6 +25,12 @@ class LinkKind(Kind[Link]):
 
     def sources(self, spec: Spec, link: Link) -> tuple[str, ...]:
         return tuple(sorted(link.sources))
+
+    def stage_hubs(self, spec: Spec, link: Link, source: str) -> tuple[str, ...]:
+        return link.hubs if source in link.sources else ()
+
+    def stage_columns(self, spec: Spec, link: Link, source: str) -> list[StageColumn]:
+        return [Hashed(link.key, spec.link_key_columns(link, source))] if source in link.sources else []
 
     def definition(self, spec: Spec, link: Link) -> Definition:
         feeds = {source: typed(spec, source, spec.link_key_columns(link, source))
