@@ -52,6 +52,9 @@ class Kind(ABC, Generic[E]):
     # The longest identifier dvkit makes of an entity's name, in any file (model, column or CTE name):
     # PostgreSQL cuts identifiers at 63 characters, which would make two names one, or fail in dbt.
     longest_name: ClassVar[str]
+    # For compliance (generator/compliance/): a table whose rows join hubs' keys (a link) is listed by
+    # a trace of any of those hubs' keys, one event per row, with its payload (``payload``).
+    joins_hubs: ClassVar[bool] = False
 
     @abstractmethod
     def entities(self, spec: Spec) -> tuple[E, ...]:
@@ -85,6 +88,10 @@ class Kind(ABC, Generic[E]):
         """The columns of its own the table needs in the stage of ``source``, besides hub keys
         (``generator/kinds/stage.py``)."""
         return []
+
+    def payload(self, entity: E) -> tuple[str, ...]:
+        """The descriptive columns a row stores besides keys and audit columns (none unless it says)."""
+        return ()
 
     def what(self, entity: E) -> str:
         """How a generated file's header names the entity ("hub order")."""

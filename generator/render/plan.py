@@ -208,7 +208,7 @@ def _business_vault_yaml(spec: Spec) -> dict[str, Any]:
 
 def _hash_definitions(spec: Spec) -> GeneratedFile:
     """What every hash is computed from: the next generation warns when the spec changes it."""
-    spec_files = origins((*spec.hubs, *spec.links, *spec.satellites, *spec.multi_active_satellites))
+    spec_files = origins(entity for kind, entity in kinds.entities(spec) if kind.name in drift.SECTION_OF)
     return GeneratedFile(drift.DEFINITIONS_FILE, drift.definitions_text(spec), spec_files, "hash definitions")
 
 

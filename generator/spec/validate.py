@@ -30,6 +30,7 @@ from generator.spec.model import (
     Link,
     Lookup,
     MultiActiveSatellite,
+    NonHistorisedLink,
     Origin,
     PointInTime,
     ReferenceTable,
@@ -271,6 +272,7 @@ class _Checker:
         effectivity = self._effectivity(sources, links)
         tracking = self._tracking(satellites)
         reference = self._reference(sources)
+        non_historised = self._non_historised_links(sources, hubs)
         pits = self._point_in_time(satellites)
         bridges = self._bridges(hubs, links)
         computed = self._computed()
@@ -284,6 +286,7 @@ class _Checker:
             effectivity_satellites=_sorted(effectivity),
             tracking_satellites=_sorted(tracking),
             reference_tables=_sorted(reference),
+            non_historised_links=_sorted(non_historised),
             point_in_time_tables=_sorted(pits),
             bridges=_sorted(bridges),
             computed_satellites=_sorted(computed),
@@ -671,6 +674,55 @@ class _Checker:
             if ok:
                 result[entry["name"]] = Link(entry["name"], hub_names, tuple(link_sources), Origin(path, entry.line),
                                              str(entry.get("description", "")).strip(), dck)
+        return result
+
+    # -- non-historised links --------------------------------------------------------------------
+
+    def _non_historised_links(self, sources: dict[str, Source], hubs: dict[str, Hub]) -> dict[str, NonHistorisedLink]:
+        """Links with a payload, stored once per key: their names and keys share the hubs' and links'."""
+        result: dict[str, NonHistorisedLink] = {}
+        declared_hubs = self._declared("hubs")
+        for path, entry in self._unique("non_historised_links", self._hub_link_names):
+            name, hub_names = entry["name"], _names(entry.get("hubs"))
+            source = self._source_ref(path, entry.line_of("source"), entry.get("source"), sources)
+            if not hub_names:
+                continue
+            ok = source is not None
+            hubs_list = entry["hubs"]
+            for index, hub_name in enumerate(hub_names):
+                line = hubs_list.line_of(index) if isinstance(hubs_list, LineList) else entry.line_of("hubs")
+                if hub_name not in declared_hubs:
+                    self.add(path, line, f"unknown hub '{hub_name}' in non-historised link '{name}'",
+                             _hint(hub_name, declared_hubs, "hubs"))
+                    ok = False
+                elif hub_names.index(hub_name) != index:
+                    self.add(path, line, f"hub '{hub_name}' appears twice in non-historised link '{name}'",
+                             "a link joins distinct hubs")
+                    ok = False
+                elif hub_name not in hubs:
+                    ok = False  # the hub itself is broken and reported
+                elif source is not None:
+                    for column in hubs[hub_name].columns_in(source.name):
+                        ok &= self._column_ok(path, line, column, source, f"hub '{hub_name}' key")
+                    ok &= self._feeds(path, entry.line_of("source"), hubs[hub_name], source,
+                                      f"non-historised link '{name}'")
+            if source is None:
+                continue
+            dck = _names(entry.get("dependent_child_key"))
+            ok &= self._columns(path, entry, "dependent_child_key", source, "dependent child key")
+            keys = tuple(c for h in hub_names if h in hubs for c in hubs[h].columns_in(source.name)) + dck
+            ok &= self._columns(path, entry, "payload", source, "payload", keys, "a key column")
+            personal = [c for c in _names(entry.get("payload")) if c in source.personal_columns]
+            if personal:
+                # Its rows are never updated: erasing would have to rewrite the one row of a key.
+                self.add(path, entry.line_of("payload"), f"payload column '{personal[0]}' of non-historised link "
+                         f"'{name}' is marked as personal data", "a non-historised link is never updated, so "
+                         "its payload cannot be erased: keep personal data in a satellite of a link")
+                ok = False
+            if ok:
+                result[name] = NonHistorisedLink(name, hub_names, source.name, Origin(path, entry.line),
+                                                 str(entry.get("description", "")).strip(), dck,
+                                                 _names(entry.get("payload")))
         return result
 
     # -- satellites ------------------------------------------------------------------------------
