@@ -17,8 +17,8 @@ from abc import ABC, abstractmethod
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from generator.kinds.definition import Definition
+from generator.kinds.files import RAW_VAULT, GeneratedFile
 from generator.kinds.stage import StageColumn
-from generator.render.files import RAW_VAULT, GeneratedFile
 from generator.spec.model import Origin, Spec
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from generator.kinds.base import Kind
+from generator.kinds.data_tests import audit_columns, not_null, relationship, unique
 from generator.kinds.definition import Definition, typed
+from generator.kinds.files import GeneratedFile, render
 from generator.kinds.stage import Hashed, StageColumn
-from generator.render.data_tests import audit_columns, not_null, relationship, unique
-from generator.render.files import GeneratedFile, render
 from generator.spec.model import Link, Spec
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from generator.kinds.base import Kind
+from generator.kinds.data_tests import IN_WINDOW, NOT_GHOST, audit_columns, not_null, parent_key, unique_in_window
 from generator.kinds.definition import Definition, typed
+from generator.kinds.files import STAGING, GeneratedFile, render
 from generator.kinds.satellite import added_columns, hashdiff, hub_parent, payload_rows, sat_stage
 from generator.kinds.stage import StageColumn
-from generator.render.data_tests import IN_WINDOW, NOT_GHOST, audit_columns, not_null, parent_key, unique_in_window
-from generator.render.files import STAGING, GeneratedFile, render
 from generator.spec.model import MultiActiveSatellite, Spec
 
 

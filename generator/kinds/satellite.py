@@ -14,10 +14,10 @@ from __future__ import annotations
 from typing import Any
 
 from generator.kinds.base import Kind
+from generator.kinds.data_tests import audit_columns, not_null, parent_key, unique_in_window
 from generator.kinds.definition import Definition, parent_columns, typed
+from generator.kinds.files import STAGING, GeneratedFile, render
 from generator.kinds.stage import AddedHashdiff, Derived, Hashed, StageColumn
-from generator.render.data_tests import audit_columns, not_null, parent_key, unique_in_window
-from generator.render.files import STAGING, GeneratedFile, render
 from generator.spec.model import MultiActiveSatellite, Satellite, Spec
 
 

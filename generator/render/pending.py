@@ -9,7 +9,7 @@ or column of the spec from taking one of those names (``generator/spec/validate.
 
 from __future__ import annotations
 
-from generator.render.files import STAGING, GeneratedFile, render
+from generator.kinds.files import STAGING, GeneratedFile, render
 from generator.spec.model import Source, Spec
 
 LANDED = "landed"  # the CTE of the staged batches' rows

@@ -19,11 +19,8 @@ from typing import Any
 import yaml
 
 from generator import kinds
-from generator.kinds.satellite import sat_stage
-from generator.kinds.stage import stage_columns
-from generator.render import drift
-from generator.render.data_tests import source_relationship, unique_together
-from generator.render.files import (
+from generator.kinds.data_tests import source_relationship, unique_together
+from generator.kinds.files import (
     BUSINESS_SOURCES,
     BUSINESS_VAULT,
     PROJECT_FILE,
@@ -33,6 +30,9 @@ from generator.render.files import (
     origins,
     render,
 )
+from generator.kinds.satellite import sat_stage
+from generator.kinds.stage import stage_columns
+from generator.render import drift
 from generator.render.pending import pending_file
 from generator.spec.model import (
     Bridge,

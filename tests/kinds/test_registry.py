@@ -10,7 +10,7 @@ import pytest
 
 from generator.evolution.definition import definitions
 from generator.kinds import REGISTRY, by_section, entities, kind_of
-from generator.render.files import RAW_VAULT
+from generator.kinds.files import RAW_VAULT
 from generator.render.plan import plan
 from generator.spec.model import Spec
 from generator.spec.structure import schema
