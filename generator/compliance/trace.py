@@ -37,7 +37,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -340,12 +340,13 @@ class _Tracer:
             parents[link.name] = [e.parent for e in link_events]
             events += link_events
             events += self._effectivity(link, {e.parent.hash_key: e.parent for e in link_events})
-        for sat in self.spec.satellites:
-            if sat.parent in parents and self._has(sat.model):
-                events += self._satellite(sat, parents[sat.parent])
-        for ma_sat in self.spec.multi_active_satellites:
-            if ma_sat.parent in parents and self._has(ma_sat.model):
-                events += self._multi_active(ma_sat, parents[ma_sat.parent])
+        # The tables keyed by the hub or by one of those links, read the way their kind's rows are read.
+        readers: dict[str, Callable[[Any, list[Parent]], list[Event]]] = {
+            "sat": self._satellite, "ma_sat": self._multi_active}
+        for kind, entity in kinds.entities(self.spec):
+            parent = kind.parent(self.spec, entity)
+            if kind.name in readers and parent in parents and self._has(kind.model(entity)):
+                events += readers[kind.name](entity, parents[parent])
         return events + erasures
 
     def _link_rows(self, link: Link | NonHistorisedLink, payload: tuple[str, ...] = ()) -> list[Event]:

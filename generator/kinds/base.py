@@ -89,6 +89,15 @@ class Kind(ABC, Generic[E]):
         (``generator/kinds/stage.py``)."""
         return []
 
+    def parent(self, spec: Spec, entity: E) -> str | None:
+        """The hub or link whose key keys the table's rows (a satellite's parent, an effectivity
+        satellite's link); None for tables with keys of their own."""
+        return None
+
+    def personal_columns(self, spec: Spec, entity: E) -> tuple[str, ...]:
+        """The stored columns holding personal data, which ``dvkit erase`` clears (none unless it says)."""
+        return ()
+
     def payload(self, entity: E) -> tuple[str, ...]:
         """The descriptive columns a row stores besides keys and audit columns (none unless it says)."""
         return ()

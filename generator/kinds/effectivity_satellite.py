@@ -26,6 +26,9 @@ class EffectivitySatelliteKind(Kind[EffectivitySatellite]):
     def sources(self, spec: Spec, eff: EffectivitySatellite) -> tuple[str, ...]:
         return (eff.source,)
 
+    def parent(self, spec: Spec, eff: EffectivitySatellite) -> str | None:
+        return eff.link
+
     def stage_columns(self, spec: Spec, eff: EffectivitySatellite, source: str) -> list[StageColumn]:
         # A relationship starts when it is first loaded and stays open until another replaces it.
         return [Derived(name, expression, f"{self.label} '{eff.name}'", eff.origin)

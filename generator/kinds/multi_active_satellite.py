@@ -27,6 +27,13 @@ class MultiActiveSatelliteKind(Kind[MultiActiveSatellite]):
     def sources(self, spec: Spec, sat: MultiActiveSatellite) -> tuple[str, ...]:
         return (sat.source,)
 
+    def parent(self, spec: Spec, sat: MultiActiveSatellite) -> str | None:
+        return sat.parent
+
+    def personal_columns(self, spec: Spec, sat: MultiActiveSatellite) -> tuple[str, ...]:
+        # A payload with a personal column is erased whole, as a satellite's.
+        return sat.stored_payload if set(sat.payload) & set(spec.source(sat.source).personal_columns) else ()
+
     def stage_hubs(self, spec: Spec, sat: MultiActiveSatellite, source: str) -> tuple[str, ...]:
         return hub_parent(spec, sat, source)
 

@@ -75,6 +75,12 @@ class SatelliteKind(Kind[Satellite]):
     def sources(self, spec: Spec, sat: Satellite) -> tuple[str, ...]:
         return (sat.source,)
 
+    def parent(self, spec: Spec, sat: Satellite) -> str | None:
+        return sat.parent
+
+    def personal_columns(self, spec: Spec, sat: Satellite) -> tuple[str, ...]:
+        return sat.stored_payload if sat.personal_data else ()
+
     def stage_hubs(self, spec: Spec, sat: Satellite, source: str) -> tuple[str, ...]:
         return hub_parent(spec, sat, source)
 

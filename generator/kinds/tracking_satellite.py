@@ -27,6 +27,9 @@ class TrackingSatelliteKind(Kind[TrackingSatellite]):
         """The sources of the satellites it tracks: it reads their stages."""
         return tuple(sorted({spec.satellite(name).source for name in xts.satellites}))
 
+    def parent(self, spec: Spec, xts: TrackingSatellite) -> str | None:
+        return xts.parent
+
     def definition(self, spec: Spec, xts: TrackingSatellite) -> Definition:
         parent = spec.parent_of(xts)
         satellite = SatelliteKind()
