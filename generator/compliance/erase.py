@@ -67,6 +67,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from generator import kinds
 from generator.db import Database
 from generator.errors import DvkitError
 from generator.evolution import state
@@ -78,6 +79,10 @@ from generator.places import RAW_VAULT as VAULT_SCHEMA
 from generator.spec.model import Hub, Lookup, MultiActiveSatellite, Satellite, Source, Spec, TrackingSatellite
 
 QUARANTINE = "landing.quarantine"
+# The kinds of table whose personal data this module knows how to clear (``_erase_satellite``,
+# ``_erase_multi_active``): a kind that declares personal columns (``Kind.personal_columns``) and is
+# not listed here is refused by name rather than left as it is.
+ERASABLE = {"sat": "satellites", "ma_sat": "multi-active satellites"}
 LOG_TABLE = "erasure_log"
 
 LOG_DDL = sql.SQL("""
@@ -141,10 +146,6 @@ class ErasureResult:
         return sum(self.rows.values())
 
 
-def _ma_personal(ma: MultiActiveSatellite, spec: Spec) -> bool:
-    return bool(set(ma.payload) & set(spec.source(ma.source).personal_columns))
-
-
 def plan_erasure(spec: Spec, entity: str) -> ErasurePlan:
     """The tables erasing a key of hub ``entity`` changes; DvkitError when there is nothing to erase."""
     hubs = {hub.name: hub for hub in spec.hubs}
@@ -153,12 +154,17 @@ def plan_erasure(spec: Spec, entity: str) -> ErasurePlan:
         raise DvkitError(f"no hub named '{entity}'",
                          hint=f"did you mean '{close[0]}'?" if close else f"hubs: {', '.join(sorted(hubs))}")
     hub = hubs[entity]
-    satellites = tuple(s for s in spec.satellites if s.parent == hub.name and s.personal_data)
-    multi_active = tuple(m for m in spec.multi_active_satellites if m.parent == hub.name and _ma_personal(m, spec))
+    # The tables holding personal data, as their kinds say; each kind erasable here has its SQL below.
+    personal = [(kind, e) for kind, e in kinds.entities(spec) if kind.personal_columns(spec, e)]
+    refused = [kind.what(e) for kind, e in personal if kind.name not in ERASABLE]
+    if refused:
+        raise DvkitError(f"dvkit erase cannot clear the personal data of {', '.join(refused)}",
+                         hint=f"erase clears personal data in {' and '.join(ERASABLE.values())} only")
+    own = [(kind, e) for kind, e in personal if kind.parent(spec, e) == hub.name]
+    satellites = tuple(e for kind, e in own if kind.name == "sat")
+    multi_active = tuple(e for kind, e in own if kind.name == "ma_sat")
     if not satellites and not multi_active:
-        holders = sorted({s.parent for s in spec.satellites if s.personal_data and s.parent in hubs}
-                         | {m.parent for m in spec.multi_active_satellites
-                            if _ma_personal(m, spec) and m.parent in hubs})
+        holders = sorted({str(kind.parent(spec, e)) for kind, e in personal} & set(hubs))
         raise DvkitError(f"{entity} holds no personal data: nothing personal to erase",
                          hint=(f"personal data is kept for: {', '.join(holders)}" if holders
                                else "no satellite of the spec holds personal data"))
@@ -168,9 +174,9 @@ def plan_erasure(spec: Spec, entity: str) -> ErasurePlan:
     landing = tuple(LandingTarget(spec.source(name), hub.columns_in(name))
                     for name in dict.fromkeys(s.source for s in (*satellites, *multi_active))
                     if spec.source(name).personal_columns)
-    link_names = {link.name for link in spec.links if hub.name in link.hubs}
-    not_covered = tuple(s.model for s in spec.satellites
-                        if s.personal_data and s.parent in link_names and s.name not in personal_names)
+    link_names = {link.name for kind, link in kinds.entities(spec) if kind.joins_hubs and hub.name in link.hubs}
+    not_covered = tuple(kind.model(e) for kind, e in personal
+                        if kind.parent(spec, e) in link_names and e.name not in personal_names)
     return ErasurePlan(hub, satellites, multi_active, tracking, landing, not_covered)
 
 

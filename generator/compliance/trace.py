@@ -37,19 +37,20 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
+from generator import kinds
 from generator.db import Database
 from generator.errors import DvkitError
 from generator.hashing import SEPARATOR, hash_key, hashdiff
 from generator.places import DVKIT, LANDING, RAW_VAULT
 from generator.render.plan import link_key_columns
-from generator.spec.model import Hub, Link, MultiActiveSatellite, Satellite, Spec
+from generator.spec.model import Hub, Link, MultiActiveSatellite, NonHistorisedLink, Satellite, Spec
 
 ERASURE_LOG = (DVKIT, "erasure_log")
 GHOST_SOURCE = "AUTOMATE_DV_SYSTEM"
@@ -329,25 +330,31 @@ class _Tracer:
 
     def events(self) -> list[Event]:
         erasures = self._erasures()
-        links = [link for link in self.spec.links if self.hub.name in link.hubs and self._has(link.model)]
+        # Every table whose rows join the hub's key to others (links, non-historised links), as its kind says.
+        links = [(kind, link) for kind, link in kinds.entities(self.spec)
+                 if kind.joins_hubs and self.hub.name in link.hubs and self._has(kind.model(link))]
         parents: dict[str, list[Parent]] = {self.hub.name: [self.hub_parent]}
         events: list[Event] = []
-        for link in links:
-            link_events = self._link_rows(link)
+        for kind, link in links:
+            link_events = self._link_rows(link, kind.payload(link))
             parents[link.name] = [e.parent for e in link_events]
             events += link_events
             events += self._effectivity(link, {e.parent.hash_key: e.parent for e in link_events})
-        for sat in self.spec.satellites:
-            if sat.parent in parents and self._has(sat.model):
-                events += self._satellite(sat, parents[sat.parent])
-        for ma_sat in self.spec.multi_active_satellites:
-            if ma_sat.parent in parents and self._has(ma_sat.model):
-                events += self._multi_active(ma_sat, parents[ma_sat.parent])
+        # The tables keyed by the hub or by one of those links, read the way their kind's rows are read.
+        readers: dict[str, Callable[[Any, list[Parent]], list[Event]]] = {
+            "sat": self._satellite, "ma_sat": self._multi_active}
+        for kind, entity in kinds.entities(self.spec):
+            parent = kind.parent(self.spec, entity)
+            if kind.name in readers and parent in parents and self._has(kind.model(entity)):
+                events += readers[kind.name](entity, parents[parent])
         return events + erasures
 
-    def _link_rows(self, link: Link) -> list[Event]:
+    def _link_rows(self, link: Link | NonHistorisedLink, payload: tuple[str, ...] = ()) -> list[Event]:
+        """One event per row of the link with the traced key; ``payload``: the columns a row stores besides
+        keys (a non-historised link's), shown with the keys."""
         hubs = [self.spec.hub(name) for name in link.hubs]
-        columns = [link.key, *(h.key for h in hubs), *link.dependent_child_key, "load_datetime", "record_source"]
+        columns = [link.key, *(h.key for h in hubs), *link.dependent_child_key, *payload, "load_datetime",
+                   "record_source"]
         rows = self._select(link.model, columns, self.hub.key, [self.hk], ["load_datetime", link.key])
         others = [h for h in hubs if h.name != self.hub.name]
         business = {h.name: self._business_keys(h, [r[h.key] for r in rows]) for h in others}
@@ -364,13 +371,14 @@ class _Tracer:
             parent = Parent("link", link.name, row[link.key], tuple(keys),
                             tuple((h.name, row[h.key]) for h in others),
                             f"{link.name} " + ", ".join(f"{c}={_text(v)}" for c, v in keys))
-            values = dict(keys)
+            values = dict(keys) | {c: row[c] for c in payload}
             lines, match = self._link_provenance(link, row[link.key], row["load_datetime"], row["record_source"])
             events.append(Event(
                 time=row["load_datetime"], kind="link", name=link.name, table=f"{RAW_VAULT}.{link.model}",
                 parent=parent, record_source=row["record_source"], values=values,
                 diff=[Change(c, "added", None, v) for c, v in values.items()], provenance=lines, match=match,
-                summary="linked to " + ", ".join(f"{c}={_text(v)}" for c, v in keys)))
+                summary="linked to " + ", ".join(f"{c}={_text(v)}" for c, v in keys)
+                + "".join(f"; {c}={_text(row[c])}" for c in payload)))
         return events
 
     def _business_keys(self, hub: Hub, keys: Iterable[bytes | None]) -> dict[bytes, tuple[tuple[str, Any], ...]]:
@@ -384,7 +392,7 @@ class _Tracer:
         return {bytes(row[0]): tuple(zip(hub.business_key, row[1:], strict=True))
                 for row in self.conn.execute(query, (wanted,)).fetchall()}
 
-    def _link_provenance(self, link: Link, link_hk: bytes, loaded: dt.datetime,
+    def _link_provenance(self, link: Link | NonHistorisedLink, link_hk: bytes, loaded: dt.datetime,
                          record_source: str) -> tuple[list[SourceLine], str]:
         sources = [s for s in link.sources if self.spec.source(s).record_source == record_source] or list(link.sources)
         lines = []

@@ -1,7 +1,8 @@
 """The kinds of raw vault table, each in a module of its own, and lookups over them.
 
 ``REGISTRY`` holds one of each, in the order the vault lists its tables (``Spec.vault_models()``):
-hubs, links, satellites, multi-active, effectivity and tracking satellites, reference tables.
+hubs, links, satellites, multi-active, effectivity and tracking satellites, reference tables,
+non-historised links.
 
 >>> [kind.section for kind in REGISTRY][:3]
 ['hubs', 'links', 'satellites']
@@ -19,6 +20,7 @@ from generator.kinds.effectivity_satellite import EffectivitySatelliteKind
 from generator.kinds.hub import HubKind
 from generator.kinds.link import LinkKind
 from generator.kinds.multi_active_satellite import MultiActiveSatelliteKind
+from generator.kinds.non_historised_link import NonHistorisedLinkKind
 from generator.kinds.reference_table import ReferenceTableKind
 from generator.kinds.satellite import SatelliteKind
 from generator.kinds.tracking_satellite import TrackingSatelliteKind
@@ -32,6 +34,7 @@ REGISTRY: tuple[Kind[Any], ...] = (
     EffectivitySatelliteKind(),
     TrackingSatelliteKind(),
     ReferenceTableKind(),
+    NonHistorisedLinkKind(),
 )
 
 _ENTITY_TYPES: dict[type, Kind[Any]] = {kind.entity_type: kind for kind in REGISTRY}

@@ -17,7 +17,8 @@ from abc import ABC, abstractmethod
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from generator.kinds.definition import Definition
-from generator.render.files import RAW_VAULT, GeneratedFile
+from generator.kinds.files import RAW_VAULT, GeneratedFile
+from generator.kinds.stage import StageColumn
 from generator.spec.model import Origin, Spec
 
 
@@ -51,6 +52,9 @@ class Kind(ABC, Generic[E]):
     # The longest identifier dvkit makes of an entity's name, in any file (model, column or CTE name):
     # PostgreSQL cuts identifiers at 63 characters, which would make two names one, or fail in dbt.
     longest_name: ClassVar[str]
+    # For compliance (generator/compliance/): a table whose rows join hubs' keys (a link) is listed by
+    # a trace of any of those hubs' keys, one event per row, with its payload (``payload``).
+    joins_hubs: ClassVar[bool] = False
 
     @abstractmethod
     def entities(self, spec: Spec) -> tuple[E, ...]:
@@ -75,6 +79,28 @@ class Kind(ABC, Generic[E]):
     @abstractmethod
     def docs(self, spec: Spec, entity: E) -> dict[str, Any]:
         """The table's model in the raw vault's YAML: description, columns and data tests."""
+
+    def stage_hubs(self, spec: Spec, entity: E, source: str) -> tuple[str, ...]:
+        """The hubs whose key the stage of ``source`` computes for this table (none unless it reads it)."""
+        return ()
+
+    def stage_columns(self, spec: Spec, entity: E, source: str) -> list[StageColumn]:
+        """The columns of its own the table needs in the stage of ``source``, besides hub keys
+        (``generator/kinds/stage.py``)."""
+        return []
+
+    def parent(self, spec: Spec, entity: E) -> str | None:
+        """The hub or link whose key keys the table's rows (a satellite's parent, an effectivity
+        satellite's link); None for tables with keys of their own."""
+        return None
+
+    def personal_columns(self, spec: Spec, entity: E) -> tuple[str, ...]:
+        """The stored columns holding personal data, which ``dvkit erase`` clears (none unless it says)."""
+        return ()
+
+    def payload(self, entity: E) -> tuple[str, ...]:
+        """The descriptive columns a row stores besides keys and audit columns (none unless it says)."""
+        return ()
 
     def what(self, entity: E) -> str:
         """How a generated file's header names the entity ("hub order")."""

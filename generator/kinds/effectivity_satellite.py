@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from generator.kinds.base import Kind
+from generator.kinds.data_tests import audit_columns, not_null, parent_key, unique_in_window
 from generator.kinds.definition import Definition, typed
-from generator.render.data_tests import audit_columns, not_null, parent_key, unique_in_window
-from generator.render.files import GeneratedFile, render
-from generator.spec.model import EffectivitySatellite, Spec
+from generator.kinds.files import GeneratedFile, render
+from generator.kinds.stage import Derived, StageColumn
+from generator.spec.model import EFFECTIVITY_DATES, EffectivitySatellite, Spec
 
 
 class EffectivitySatelliteKind(Kind[EffectivitySatellite]):
@@ -24,6 +25,14 @@ class EffectivitySatelliteKind(Kind[EffectivitySatellite]):
 
     def sources(self, spec: Spec, eff: EffectivitySatellite) -> tuple[str, ...]:
         return (eff.source,)
+
+    def parent(self, spec: Spec, eff: EffectivitySatellite) -> str | None:
+        return eff.link
+
+    def stage_columns(self, spec: Spec, eff: EffectivitySatellite, source: str) -> list[StageColumn]:
+        # A relationship starts when it is first loaded and stays open until another replaces it.
+        return [Derived(name, expression, f"{self.label} '{eff.name}'", eff.origin)
+                for name, expression in EFFECTIVITY_DATES] if eff.source == source else []
 
     def definition(self, spec: Spec, eff: EffectivitySatellite) -> Definition:
         link = spec.link(eff.link)

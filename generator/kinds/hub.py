@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from generator.kinds.base import Kind
+from generator.kinds.data_tests import audit_columns, not_null, unique
 from generator.kinds.definition import Definition, typed
-from generator.render.data_tests import audit_columns, not_null, unique
-from generator.render.files import GeneratedFile, render
+from generator.kinds.files import GeneratedFile, render
+from generator.kinds.stage import Derived, Hashed, StageColumn
 from generator.spec.model import Hub, Spec
 
 
@@ -24,6 +25,19 @@ class HubKind(Kind[Hub]):
 
     def sources(self, spec: Spec, hub: Hub) -> tuple[str, ...]:
         return tuple(sorted({feed.source for feed in hub.feeds}))
+
+    def stage_hubs(self, spec: Spec, hub: Hub, source: str) -> tuple[str, ...]:
+        return (hub.name,) if source in self.sources(spec, hub) else ()
+
+    def key_columns(self, hub: Hub, source: str) -> list[StageColumn]:
+        """The hub's key in the stage of ``source``, for any table that needs it (``stage.py``)."""
+        columns = hub.columns_in(source)
+        found: list[StageColumn] = []
+        if columns != hub.business_key:
+            # A multi-source hub reads one key column name from every stage.
+            found += [Derived(key, column, f"hub '{hub.name}'", hub.origin)
+                      for key, column in zip(hub.business_key, columns, strict=True)]
+        return [*found, Hashed(hub.key, columns)]
 
     def definition(self, spec: Spec, hub: Hub) -> Definition:
         feeds = {feed.source: typed(spec, feed.source, feed.columns)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from generator.kinds.base import Kind
+from generator.kinds.data_tests import audit_columns, not_null, relationship, unique
 from generator.kinds.definition import Definition, typed
-from generator.render.data_tests import audit_columns, not_null, relationship, unique
-from generator.render.files import GeneratedFile, render
+from generator.kinds.files import GeneratedFile, render
+from generator.kinds.stage import Hashed, StageColumn
 from generator.spec.model import Link, Spec
 
 
@@ -18,12 +19,19 @@ class LinkKind(Kind[Link]):
     label = "link"
     folder = "links"
     longest_name = "link_{}_in_force"  # a bridge's CTE of the relationships in force
+    joins_hubs = True
 
     def entities(self, spec: Spec) -> tuple[Link, ...]:
         return spec.links
 
     def sources(self, spec: Spec, link: Link) -> tuple[str, ...]:
         return tuple(sorted(link.sources))
+
+    def stage_hubs(self, spec: Spec, link: Link, source: str) -> tuple[str, ...]:
+        return link.hubs if source in link.sources else ()
+
+    def stage_columns(self, spec: Spec, link: Link, source: str) -> list[StageColumn]:
+        return [Hashed(link.key, spec.link_key_columns(link, source))] if source in link.sources else []
 
     def definition(self, spec: Spec, link: Link) -> Definition:
         feeds = {source: typed(spec, source, spec.link_key_columns(link, source))

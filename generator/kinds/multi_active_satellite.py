@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from generator.kinds.base import Kind
+from generator.kinds.data_tests import IN_WINDOW, NOT_GHOST, audit_columns, not_null, parent_key, unique_in_window
 from generator.kinds.definition import Definition, typed
-from generator.kinds.satellite import added_columns, payload_rows, sat_stage
-from generator.render.data_tests import IN_WINDOW, NOT_GHOST, audit_columns, not_null, parent_key, unique_in_window
-from generator.render.files import STAGING, GeneratedFile, render
+from generator.kinds.files import STAGING, GeneratedFile, render
+from generator.kinds.satellite import added_columns, hashdiff, hub_parent, payload_rows, sat_stage
+from generator.kinds.stage import StageColumn
 from generator.spec.model import MultiActiveSatellite, Spec
 
 
@@ -25,6 +26,20 @@ class MultiActiveSatelliteKind(Kind[MultiActiveSatellite]):
 
     def sources(self, spec: Spec, sat: MultiActiveSatellite) -> tuple[str, ...]:
         return (sat.source,)
+
+    def parent(self, spec: Spec, sat: MultiActiveSatellite) -> str | None:
+        return sat.parent
+
+    def personal_columns(self, spec: Spec, sat: MultiActiveSatellite) -> tuple[str, ...]:
+        # A payload with a personal column is erased whole, as a satellite's.
+        return sat.stored_payload if set(sat.payload) & set(spec.source(sat.source).personal_columns) else ()
+
+    def stage_hubs(self, spec: Spec, sat: MultiActiveSatellite, source: str) -> tuple[str, ...]:
+        return hub_parent(spec, sat, source)
+
+    def stage_columns(self, spec: Spec, sat: MultiActiveSatellite, source: str) -> list[StageColumn]:
+        # The child key is part of each row's hashdiff: a renumbered payment is a change.
+        return [hashdiff(sat, sat.child_key + sat.payload)] if sat.source == source else []
 
     def definition(self, spec: Spec, sat: MultiActiveSatellite) -> Definition:
         rows = {**payload_rows(spec, sat), "child_key": typed(spec, sat.source, sat.child_key)}

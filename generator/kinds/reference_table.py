@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from generator.kinds.base import Kind
+from generator.kinds.data_tests import audit_columns, not_null, unique
 from generator.kinds.definition import Definition, typed
-from generator.render.data_tests import audit_columns, not_null, unique
-from generator.render.files import GeneratedFile, render
+from generator.kinds.files import GeneratedFile, render
 from generator.spec.model import ReferenceTable, Spec
 
 

@@ -14,9 +14,10 @@ from __future__ import annotations
 from typing import Any
 
 from generator.kinds.base import Kind
+from generator.kinds.data_tests import audit_columns, not_null, parent_key, unique_in_window
 from generator.kinds.definition import Definition, parent_columns, typed
-from generator.render.data_tests import audit_columns, not_null, parent_key, unique_in_window
-from generator.render.files import STAGING, GeneratedFile, render
+from generator.kinds.files import STAGING, GeneratedFile, render
+from generator.kinds.stage import AddedHashdiff, Derived, Hashed, StageColumn
 from generator.spec.model import MultiActiveSatellite, Satellite, Spec
 
 
@@ -43,6 +44,18 @@ def payload_rows(spec: Spec, sat: Satellite | MultiActiveSatellite) -> dict[str,
     }
 
 
+def hub_parent(spec: Spec, sat: Satellite | MultiActiveSatellite, source: str) -> tuple[str, ...]:
+    """The parent hub whose key the satellite's stage computes (a link's key is the link's)."""
+    return (sat.parent,) if sat.source == source and any(h.name == sat.parent for h in spec.hubs) else ()
+
+
+def hashdiff(sat: Satellite | MultiActiveSatellite, payload: tuple[str, ...]) -> StageColumn:
+    """The satellite's hashdiff in its stage: AutomateDV's, or dvkit's macro's when columns were added."""
+    if sat.payload_added:
+        return AddedHashdiff(sat.hashdiff, payload, sat.payload_added)
+    return Hashed(sat.hashdiff, payload, is_hashdiff=True)
+
+
 def added_columns(spec: Spec, sat: Satellite | MultiActiveSatellite) -> dict[str, list[str]]:
     """A definition's ``added``: the columns appended to the payload since the table went live."""
     return {sat.model: typed(spec, sat.source, sat.payload_added)} if sat.payload_added else {}
@@ -61,6 +74,26 @@ class SatelliteKind(Kind[Satellite]):
 
     def sources(self, spec: Spec, sat: Satellite) -> tuple[str, ...]:
         return (sat.source,)
+
+    def parent(self, spec: Spec, sat: Satellite) -> str | None:
+        return sat.parent
+
+    def personal_columns(self, spec: Spec, sat: Satellite) -> tuple[str, ...]:
+        return sat.stored_payload if sat.personal_data else ()
+
+    def stage_hubs(self, spec: Spec, sat: Satellite, source: str) -> tuple[str, ...]:
+        return hub_parent(spec, sat, source)
+
+    def stage_columns(self, spec: Spec, sat: Satellite, source: str) -> list[StageColumn]:
+        if sat.source != source:
+            return []
+        found: list[StageColumn] = []
+        by = f"{self.label} '{sat.name}'"
+        if sat.effective_from:
+            found.append(Derived(effective_from_column(sat), sat.effective_from, by, sat.origin))
+        if any(sat.name in xts.satellites for xts in spec.tracking_satellites):
+            found.append(Derived(f"{sat.name}_satellite_name", f"'!{sat.model}'", by, sat.origin))
+        return [*found, hashdiff(sat, sat.payload)]
 
     def definition(self, spec: Spec, sat: Satellite) -> Definition:
         rows = {**payload_rows(spec, sat), "effective_from": sat.effective_from,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from generator.kinds.base import Kind
+from generator.kinds.data_tests import IN_WINDOW, NOT_GHOST, audit_columns, not_null, parent_key, unique_in_window
 from generator.kinds.definition import Definition
+from generator.kinds.files import GeneratedFile, render
 from generator.kinds.satellite import SatelliteKind
-from generator.render.data_tests import IN_WINDOW, NOT_GHOST, audit_columns, not_null, parent_key, unique_in_window
-from generator.render.files import GeneratedFile, render
 from generator.spec.model import Spec, TrackingSatellite
 
 
@@ -26,6 +26,9 @@ class TrackingSatelliteKind(Kind[TrackingSatellite]):
     def sources(self, spec: Spec, xts: TrackingSatellite) -> tuple[str, ...]:
         """The sources of the satellites it tracks: it reads their stages."""
         return tuple(sorted({spec.satellite(name).source for name in xts.satellites}))
+
+    def parent(self, spec: Spec, xts: TrackingSatellite) -> str | None:
+        return xts.parent
 
     def definition(self, spec: Spec, xts: TrackingSatellite) -> Definition:
         parent = spec.parent_of(xts)

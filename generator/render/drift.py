@@ -26,12 +26,16 @@ from typing import Any
 
 import yaml
 
+from generator import kinds
 from generator.spec.model import Spec
 
 DEFINITIONS_FILE = "dbt_vault/hash_definitions.yml"
 NOT_MATCHING = "existing rows will not match new ones"
 NEW_VERSIONS = "every key gets a new version at the next load"
 KINDS = (("satellites", "satellite"), ("multi_active_satellites", "multi-active satellite"))
+# The section of the file that holds each kind's hash (a non-historised link's key is a link key).
+SECTION_OF = {"hub": "hubs", "link": "links", "nh_link": "links", "sat": "satellites",
+              "ma_sat": "multi_active_satellites"}
 
 
 @dataclass(frozen=True)
@@ -46,21 +50,34 @@ class Change:
 
 
 def definitions(spec: Spec) -> dict[str, Any]:
-    """What each hash key and hashdiff of the vault is computed from, in a stable order."""
-    hubs = {hub.name: {"business_key": list(hub.business_key),
-                       "sources": {feed.source: list(feed.columns)
-                                   for feed in sorted(hub.feeds, key=lambda f: f.source)}}
-            for hub in sorted(spec.hubs, key=lambda h: h.name)}
-    links = {link.name: {"sources": {source: list(spec.link_key_columns(link, source))
-                                     for source in sorted(link.sources)}}
-             for link in sorted(spec.links, key=lambda k: k.name)}
-    satellites = {sat.name: {"hashdiff": sorted(sat.payload, key=str.lower), "added": list(sat.payload_added)}
-                  for sat in sorted(spec.satellites, key=lambda s: s.name)}
-    multi_active = {sat.name: {"hashdiff": sorted(sat.child_key + sat.payload, key=str.lower),
-                               "added": list(sat.payload_added)}
-                    for sat in sorted(spec.multi_active_satellites, key=lambda s: s.name)}
-    return {"hash": spec.settings.hash, "hubs": hubs, "links": links, "satellites": satellites,
-            "multi_active_satellites": multi_active}
+    """What each hash key and hashdiff of the vault is computed from, in a stable order.
+
+    Read from each table's definition (``generator/kinds/``), which says the same with column types:
+    a hub's feeds, a link's (or non-historised link's) key columns per source, a satellite's payload.
+    """
+    found: dict[str, Any] = {"hash": spec.settings.hash, "hubs": {}, "links": {}, "satellites": {},
+                             "multi_active_satellites": {}}
+    for kind, entity in sorted(kinds.entities(spec), key=lambda pair: pair[1].name):
+        section = SECTION_OF.get(kind.name)
+        if section is None:
+            continue
+        definition = kind.definition(spec, entity)
+        sources = {source: _names(columns) for source, columns in sorted(definition.feeds.items())}
+        if kind.name == "hub":
+            entry: dict[str, Any] = {"business_key": list(definition.rows["business_key"]), "sources": sources}
+        elif section == "links":
+            entry = {"sources": sources}
+        else:  # a multi-active satellite's child key is part of each row's hashdiff
+            hashed = _names(definition.rows["payload"]) + _names(definition.rows.get("child_key", []))
+            entry = {"hashdiff": sorted(hashed, key=str.lower),
+                     "added": [c for added in definition.added.values() for c in _names(added)]}
+        found[section][entity.name] = entry
+    return found
+
+
+def _names(typed: list[str]) -> list[str]:
+    """The column names of a definition's typed columns (``order_id text from orders on id`` -> ``order_id``)."""
+    return [column.split(" ", 1)[0] for column in typed]
 
 
 def definitions_text(spec: Spec) -> str:

@@ -14,16 +14,13 @@ same spec always gives the same files, byte for byte.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
 from generator import kinds
-from generator.kinds.satellite import effective_from_column, sat_stage
-from generator.render import drift
-from generator.render.data_tests import source_relationship, unique_together
-from generator.render.files import (
+from generator.kinds.data_tests import source_relationship, unique_together
+from generator.kinds.files import (
     BUSINESS_SOURCES,
     BUSINESS_VAULT,
     PROJECT_FILE,
@@ -33,35 +30,17 @@ from generator.render.files import (
     origins,
     render,
 )
+from generator.kinds.satellite import sat_stage
+from generator.kinds.stage import stage_columns
+from generator.render import drift
+from generator.render.pending import pending_file
 from generator.spec.model import (
-    EFFECTIVITY_DATES,
     Bridge,
-    Hub,
     Link,
     Satellite,
     Source,
     Spec,
 )
-
-
-@dataclass(frozen=True)
-class Hashed:
-    name: str
-    columns: tuple[str, ...]
-    is_hashdiff: bool = False
-
-
-@dataclass(frozen=True)
-class AddedHashdiff:
-    """A hashdiff over a payload that gained columns after the satellite went live.
-
-    Computed by the project's macro ``dvkit_hashdiff`` (dbt_vault/macros/) as a derived column:
-    AutomateDV's hashdiff of ``payload``, extended by the non-trailing-NULL ``added`` columns.
-    """
-
-    name: str
-    payload: tuple[str, ...]
-    added: tuple[str, ...]
 
 
 class _Dumper(yaml.SafeDumper):
@@ -110,9 +89,7 @@ def plan(spec: Spec) -> list[GeneratedFile]:
     files = [_project_file(spec), _landing_sources(spec), _staging_yaml(spec, staged), raw_vault_yaml,
              _raw_vault_sources(raw_vault_models, raw_vault_yaml), _hash_definitions(spec)]
     for source in staged:
-        files.append(GeneratedFile(f"{STAGING}/pending_{source.name}.sql", render("pending.sql.j2", source=source,
-                                                                  first_line_per=spec.first_line_per_key(source.name)),
-                                   source.origin.path, f"source {source.name}"))
+        files.append(pending_file(spec, source))
         files.append(_stage(spec, source))
     for kind, entity in kinds.entities(spec):
         files += kind.files(spec, entity)
@@ -231,7 +208,7 @@ def _business_vault_yaml(spec: Spec) -> dict[str, Any]:
 
 def _hash_definitions(spec: Spec) -> GeneratedFile:
     """What every hash is computed from: the next generation warns when the spec changes it."""
-    spec_files = origins((*spec.hubs, *spec.links, *spec.satellites, *spec.multi_active_satellites))
+    spec_files = origins(entity for kind, entity in kinds.entities(spec) if kind.name in drift.SECTION_OF)
     return GeneratedFile(drift.DEFINITIONS_FILE, drift.definitions_text(spec), spec_files, "hash definitions")
 
 
@@ -245,64 +222,16 @@ def _staged_sources(spec: Spec) -> list[Source]:
     return [source for source in spec.sources if spec.models_fed_by(source.name)]
 
 
-def _hubs_needed(spec: Spec, source: Source) -> list[Hub]:
-    """Hubs whose key the stage of ``source`` must compute."""
-    names = {hub.name for hub in spec.hubs if any(f.source == source.name for f in hub.feeds)}
-    for link in spec.links:
-        if source.name in link.sources:
-            names.update(link.hubs)
-    for sat in (*spec.satellites, *spec.multi_active_satellites):
-        if sat.source == source.name and any(h.name == sat.parent for h in spec.hubs):
-            names.add(sat.parent)
-    return [hub for hub in spec.hubs if hub.name in names]
-
-
 def link_key_columns(spec: Spec, link: Link, source: str) -> tuple[str, ...]:
     """Source columns hashed into the link key: each hub's key in order, then the child key."""
     return spec.link_key_columns(link, source)
 
 
 def _stage(spec: Spec, source: Source) -> GeneratedFile:
-    derived: list[tuple[str, str]] = [
-        ("load_datetime", "_load_ts"),
-        ("record_source", "_record_source"),
-        ("effective_from", "_load_ts"),
-    ]
-    hashed: list[Hashed] = []
-    added: list[AddedHashdiff] = []  # hashdiffs of satellites with payload_added: derived by dvkit's macro
-    for hub in _hubs_needed(spec, source):
-        columns = hub.columns_in(source.name)
-        if columns != hub.business_key:
-            # A multi-source hub reads one key column name from every stage (once, when two hubs share it).
-            derived.extend(pair for pair in zip(hub.business_key, columns, strict=True) if pair not in derived)
-        hashed.append(Hashed(hub.key, columns))
-    for link in spec.links:
-        if source.name in link.sources:
-            hashed.append(Hashed(link.key, link_key_columns(spec, link, source.name)))
-    tracked = {name for xts in spec.tracking_satellites for name in xts.satellites}
-    for sat in spec.satellites:
-        if sat.source != source.name:
-            continue
-        if sat.effective_from:
-            derived.append((effective_from_column(sat), sat.effective_from))
-        if sat.name in tracked:
-            derived.append((f"{sat.name}_satellite_name", f"'!{sat.model}'"))
-        if sat.payload_added:
-            added.append(AddedHashdiff(sat.hashdiff, sat.payload, sat.payload_added))
-        else:
-            hashed.append(Hashed(sat.hashdiff, sat.payload, is_hashdiff=True))
-    for ma_sat in spec.multi_active_satellites:
-        if ma_sat.source == source.name:
-            # The child key is part of each row's hashdiff: a renumbered payment is a change.
-            if ma_sat.payload_added:
-                added.append(AddedHashdiff(ma_sat.hashdiff, ma_sat.child_key + ma_sat.payload, ma_sat.payload_added))
-            else:
-                hashed.append(Hashed(ma_sat.hashdiff, ma_sat.child_key + ma_sat.payload, is_hashdiff=True))
-    if any(eff.source == source.name for eff in spec.effectivity_satellites):
-        # A relationship starts when it is first loaded and stays open until another replaces it.
-        derived += list(EFFECTIVITY_DATES)
+    staged = stage_columns(spec, source.name)  # what each kind's tables need (generator/kinds/stage.py)
     return GeneratedFile(f"{STAGING}/stg_{source.name}.sql",
-                         render("stage.sql.j2", source=source, derived=derived, hashed=hashed, added=added),
+                         render("stage.sql.j2", source=source, derived=staged.derived, hashed=staged.hashed,
+                                added=staged.added),
                          source.origin.path, f"source {source.name}")
 
 

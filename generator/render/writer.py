@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.render.files import GeneratedFile
+from generator.kinds.files import GeneratedFile
 
 # Folders whose dvkit-headed files are all owned by the generator.
 MANAGED_DIRS = ("dbt_vault/models", "business_vault/models")

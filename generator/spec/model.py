@@ -117,6 +117,35 @@ class Link:
 
 
 @dataclass(frozen=True)
+class NonHistorisedLink:
+    """A non-historised (transactional) link: hubs' keys with a payload, one row per key, never updated.
+
+    AutomateDV's ``nh_link``: the first delivery of a link key is stored with its payload, later ones
+    are ignored. Its source must feed each hub, as a link's must.
+    """
+
+    name: str
+    hubs: tuple[str, ...]
+    source: str
+    origin: Origin
+    description: str = ""
+    dependent_child_key: tuple[str, ...] = ()
+    payload: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}_hk"
+
+    @property
+    def model(self) -> str:
+        return f"nh_link_{self.name}"
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return (self.source,)
+
+
+@dataclass(frozen=True)
 class Satellite:
     """Descriptive attributes of a hub or link, a new row whenever the payload's hashdiff changes."""
 
@@ -297,6 +326,7 @@ class Spec:
     effectivity_satellites: tuple[EffectivitySatellite, ...] = ()
     tracking_satellites: tuple[TrackingSatellite, ...] = ()
     reference_tables: tuple[ReferenceTable, ...] = ()
+    non_historised_links: tuple[NonHistorisedLink, ...] = ()
     point_in_time_tables: tuple[PointInTime, ...] = ()
     bridges: tuple[Bridge, ...] = ()
     computed_satellites: tuple[ComputedSatellite, ...] = ()
@@ -314,7 +344,7 @@ class Spec:
     def satellite(self, name: str) -> Satellite:
         return next(s for s in self.satellites if s.name == name)
 
-    def link_key_columns(self, link: Link, source: str) -> tuple[str, ...]:
+    def link_key_columns(self, link: Link | NonHistorisedLink, source: str) -> tuple[str, ...]:
         """Source columns hashed into a link's key: each hub's key in order, then the child key."""
         columns = tuple(c for name in link.hubs for c in self.hub(name).columns_in(source))
         return columns + link.dependent_child_key
@@ -331,7 +361,7 @@ class Spec:
         fed = [hub.model for hub in self.hubs if any(feed.source == source for feed in hub.feeds)]
         fed += [link.model for link in self.links if source in link.sources]
         fed += [sat.model for sat in (*self.satellites, *self.multi_active_satellites, *self.effectivity_satellites,
-                                      *self.reference_tables) if sat.source == source]
+                                      *self.reference_tables, *self.non_historised_links) if sat.source == source]
         return fed
 
     def first_line_per_key(self, source: str) -> str | None:
@@ -341,8 +371,9 @@ class Spec:
     def vault_models(self) -> list[str]:
         """Every raw vault table, hubs first, in a stable order."""
         groups: list[tuple[Hub | Link | Satellite | MultiActiveSatellite | EffectivitySatellite
-                           | TrackingSatellite | ReferenceTable, ...]] = [
+                           | TrackingSatellite | ReferenceTable | NonHistorisedLink, ...]] = [
             self.hubs, self.links, self.satellites, self.multi_active_satellites,
             self.effectivity_satellites, self.tracking_satellites, self.reference_tables,
+            self.non_historised_links,
         ]
         return [entity.model for group in groups for entity in group]

@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from generator.kinds import REGISTRY
+from generator.kinds.stage import AUDIT_COLUMNS, stage_columns
+from generator.render import pending
 from generator.spec.model import (
-    EFFECTIVITY_DATES,
     Bridge,
     ComputedSatellite,
     EffectivitySatellite,
@@ -29,6 +30,7 @@ from generator.spec.model import (
     Link,
     Lookup,
     MultiActiveSatellite,
+    NonHistorisedLink,
     Origin,
     PointInTime,
     ReferenceTable,
@@ -43,7 +45,7 @@ from generator.spec.yaml_lines import LineDict, LineList, Problem, SpecSyntaxErr
 
 # Column names the staging layer and the landing tables add themselves.
 LANDING_COLUMNS = ("_batch_id", "_load_ts", "_record_source", "_source_file", "_source_line")
-STAGED_COLUMNS = ("load_datetime", "record_source", "effective_from")
+STAGED_COLUMNS = tuple(name for name, _ in AUDIT_COLUMNS)
 
 # PostgreSQL reserved words that cannot be a column name without quoting (dvkit never quotes).
 RESERVED = frozenset(
@@ -69,11 +71,11 @@ SQLGLOT_TABLE_WORDS = SQLGLOT_WORDS | {"describe", "recursive", "values"}
 # Names PyYAML reads as booleans: the stage's metadata is YAML that dbt reads with `fromyaml`, where a
 # column `yes` would become True (on, true, false and null are reserved words already).
 YAML_WORDS = frozenset({"yes", "no", "on", "off", "true", "false", "null"})
-# Names of the CTEs of the staging SQL that a looked-up source's name must not take, and the column
-# it numbers each lookup's deliveries with, which a looked-up column must not take.
-PENDING_CTES = frozenset({"landed", "deliveries"})
-PENDING_COLUMNS = frozenset({"_valid_from_batch", "_valid_until_batch"})  # the lookups' validity
 JINJA_OPENERS = ("{{", "{%", "{#")
+# Names of the CTEs of the staging SQL that a looked-up source's name must not take, and the columns
+# it numbers each lookup's deliveries with, which a looked-up column must not take: the pending
+# view's renderer names them.
+PENDING_CTES, PENDING_COLUMNS = pending.PENDING_CTES, pending.PENDING_COLUMNS
 # Landing types PostgreSQL compares with each other without a cast (a lookup's join needs one kind).
 TYPE_KINDS = {"text": "text", "boolean": "boolean", "integer": "number", "bigint": "number", "numeric": "number",
               "double": "number", "date": "time", "timestamp": "time"}
@@ -86,7 +88,7 @@ SAFE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 # two names one, or fail in dbt.
 MAX_IDENTIFIER = 63
 LONGEST_NAME = {
-    "sources": "pending_{}",
+    "sources": pending.LONGEST_NAME,
     **{kind.section: kind.longest_name for kind in REGISTRY},
     "point_in_time_tables": "pit_{}",
     "bridges": "bridge_{}",
@@ -270,6 +272,7 @@ class _Checker:
         effectivity = self._effectivity(sources, links)
         tracking = self._tracking(satellites)
         reference = self._reference(sources)
+        non_historised = self._non_historised_links(sources, hubs)
         pits = self._point_in_time(satellites)
         bridges = self._bridges(hubs, links)
         computed = self._computed()
@@ -283,6 +286,7 @@ class _Checker:
             effectivity_satellites=_sorted(effectivity),
             tracking_satellites=_sorted(tracking),
             reference_tables=_sorted(reference),
+            non_historised_links=_sorted(non_historised),
             point_in_time_tables=_sorted(pits),
             bridges=_sorted(bridges),
             computed_satellites=_sorted(computed),
@@ -336,31 +340,13 @@ class _Checker:
         AutomateDV's stage lets a derived column replace a source column of the same name, and dbt
         reads the stage's metadata as YAML, where the last of two equal keys wins: either way the
         vault would load other values than the spec says, silently. The derived columns are those of
-        the renderer's stage (generator/render/plan.py).
+        the renderer's stage, as the kinds say (generator/kinds/stage.py).
         """
-        tracked = {name for xts in spec.tracking_satellites for name in xts.satellites}
         for source in spec.sources:
-            claims: list[tuple[str, str, str, Origin]] = []  # column, expression, who adds it, where
-            for hub in spec.hubs:
-                for feed in hub.feeds:
-                    if feed.source == source.name and feed.columns != hub.business_key:
-                        claims += [(key, column, f"hub '{hub.name}'", hub.origin)
-                                   for key, column in zip(hub.business_key, feed.columns, strict=True)]
-            for sat in spec.satellites:
-                if sat.source == source.name and sat.effective_from:
-                    claims.append((f"{sat.name}_effective_from", sat.effective_from, f"satellite '{sat.name}'",
-                                   sat.origin))
-                if sat.source == source.name and sat.name in tracked:
-                    claims.append((f"{sat.name}_satellite_name", f"'!{sat.model}'", f"satellite '{sat.name}'",
-                                   sat.origin))
-            for eff in spec.effectivity_satellites:
-                if eff.source == source.name:
-                    claims += [(column, expression, f"effectivity satellite '{eff.name}'", eff.origin)
-                               for column, expression in EFFECTIVITY_DATES]
             own = set(source.staged_columns())
-            derived: dict[str, tuple[str, str]] = {name: (expression, "dvkit") for name, expression in (
-                ("load_datetime", "_load_ts"), ("record_source", "_record_source"), ("effective_from", "_load_ts"))}
-            for column, expression, what, origin in claims:
+            derived: dict[str, tuple[str, str]] = {name: (expression, "dvkit") for name, expression in AUDIT_COLUMNS}
+            for claim in stage_columns(spec, source.name).claims:
+                column, expression, what, origin = claim.name, claim.expression, claim.by, claim.origin
                 if column in own and expression != column:
                     self.add(origin.path, origin.line, f"{what} adds a column '{column}' to the stage of source "
                              f"'{source.name}', which has a column of that name", "rename one of them")
@@ -688,6 +674,55 @@ class _Checker:
             if ok:
                 result[entry["name"]] = Link(entry["name"], hub_names, tuple(link_sources), Origin(path, entry.line),
                                              str(entry.get("description", "")).strip(), dck)
+        return result
+
+    # -- non-historised links --------------------------------------------------------------------
+
+    def _non_historised_links(self, sources: dict[str, Source], hubs: dict[str, Hub]) -> dict[str, NonHistorisedLink]:
+        """Links with a payload, stored once per key: their names and keys share the hubs' and links'."""
+        result: dict[str, NonHistorisedLink] = {}
+        declared_hubs = self._declared("hubs")
+        for path, entry in self._unique("non_historised_links", self._hub_link_names):
+            name, hub_names = entry["name"], _names(entry.get("hubs"))
+            source = self._source_ref(path, entry.line_of("source"), entry.get("source"), sources)
+            if not hub_names:
+                continue
+            ok = source is not None
+            hubs_list = entry["hubs"]
+            for index, hub_name in enumerate(hub_names):
+                line = hubs_list.line_of(index) if isinstance(hubs_list, LineList) else entry.line_of("hubs")
+                if hub_name not in declared_hubs:
+                    self.add(path, line, f"unknown hub '{hub_name}' in non-historised link '{name}'",
+                             _hint(hub_name, declared_hubs, "hubs"))
+                    ok = False
+                elif hub_names.index(hub_name) != index:
+                    self.add(path, line, f"hub '{hub_name}' appears twice in non-historised link '{name}'",
+                             "a link joins distinct hubs")
+                    ok = False
+                elif hub_name not in hubs:
+                    ok = False  # the hub itself is broken and reported
+                elif source is not None:
+                    for column in hubs[hub_name].columns_in(source.name):
+                        ok &= self._column_ok(path, line, column, source, f"hub '{hub_name}' key")
+                    ok &= self._feeds(path, entry.line_of("source"), hubs[hub_name], source,
+                                      f"non-historised link '{name}'")
+            if source is None:
+                continue
+            dck = _names(entry.get("dependent_child_key"))
+            ok &= self._columns(path, entry, "dependent_child_key", source, "dependent child key")
+            keys = tuple(c for h in hub_names if h in hubs for c in hubs[h].columns_in(source.name)) + dck
+            ok &= self._columns(path, entry, "payload", source, "payload", keys, "a key column")
+            personal = [c for c in _names(entry.get("payload")) if c in source.personal_columns]
+            if personal:
+                # Its rows are never updated: erasing would have to rewrite the one row of a key.
+                self.add(path, entry.line_of("payload"), f"payload column '{personal[0]}' of non-historised link "
+                         f"'{name}' is marked as personal data", "a non-historised link is never updated, so "
+                         "its payload cannot be erased: keep personal data in a satellite of a link")
+                ok = False
+            if ok:
+                result[name] = NonHistorisedLink(name, hub_names, source.name, Origin(path, entry.line),
+                                                 str(entry.get("description", "")).strip(), dck,
+                                                 _names(entry.get("payload")))
         return result
 
     # -- satellites ------------------------------------------------------------------------------

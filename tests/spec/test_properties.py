@@ -27,7 +27,8 @@ from hypothesis import Phase, event, given, note, settings
 from hypothesis import strategies as st
 from sqlglot import exp
 
-from generator.render.plan import effective_from_column, plan, sat_stage
+from generator.kinds.satellite import effective_from_column, sat_stage
+from generator.render.plan import plan
 from generator.render.writer import content_of
 from generator.spec.model import EFFECTIVITY_DATES, MultiActiveSatellite, Satellite, Spec
 from generator.spec.structure import schema

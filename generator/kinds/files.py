@@ -1,7 +1,9 @@
 """What a generated file is, where each layer's files go, and the templates that write their SQL.
 
-The low part of rendering: the entity kinds (``generator/kinds/``) and the plan of the whole
-project (``plan.py``) both build on it, so it imports nothing of either.
+The low part of rendering: the entity kinds (``generator/kinds/``) and the renderer's plan of the
+whole project (``generator/render/plan.py``) both build on it. It lives with the kinds, below the
+renderer, so that imports point one way (spec -> kinds -> render); it imports nothing of either.
+The templates themselves stay in ``generator/render/templates/``.
 
 >>> from generator.spec.model import Origin, Source
 >>> one, other = Origin("spec/b.yml", 1), Origin("spec/a.yml", 9)
