@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import sqlglot
+import yaml
 from sqlglot.errors import ErrorLevel
 
 from generator.build import build
@@ -38,6 +39,7 @@ pytestmark = [
 # (sources, PITs, bridges, their YAML) are written there by make_project's generation.
 BUSINESS_PARTS = ("dbt_project.yml", "profiles.yml", "macros", "tests", "models")
 HAND_WRITTEN_SQL = ("models/business_vault/computed", "models/marts")
+HAND_WRITTEN_MACROS = "macros"
 MARTS = ("dim_customer", "dim_seller", "dim_product", "dim_date", "fct_orders", "fct_order_items",
          "fct_payments", "fct_reviews", "mart_seller_scorecard", "mart_delivery_sla_monthly")
 COMPUTED = ("bsat_order_delivery", "bsat_order_value", "bsat_customer_activity")
@@ -305,11 +307,47 @@ FORBIDDEN = {
 
 def test_hand_written_sql_avoids_postgresql_only_syntax() -> None:
     found = []
-    for folder in HAND_WRITTEN_SQL:
+    for folder in (*HAND_WRITTEN_SQL, HAND_WRITTEN_MACROS):
         for path in sorted((REPO / "business_vault" / folder).glob("*.sql")):
             text = path.read_text(encoding="utf-8")
             found += [f"{path.name}: {what}" for what, pattern in FORBIDDEN.items() if pattern.search(text)]
     assert found == []
+
+
+# A window that ranks a satellite's rows by load time, newest first, or finds a key's latest load
+# time: what "current" is made of.
+CURRENT_BY_WINDOW = re.compile(r"\bover\s*\(\s*partition\s+by\s+\w+\s+order\s+by\s+load_datetime\s+desc"
+                               r"|\bmax\s*\(\s*load_datetime\s*\)\s*over\b", re.I)
+
+
+def test_the_current_version_of_a_key_is_written_once() -> None:
+    """Every model takes the current rows of a satellite from dvkit_current_rows, none ranks them itself."""
+    ranking = [path.name for folder in HAND_WRITTEN_SQL
+               for path in sorted((REPO / "business_vault" / folder).glob("*.sql"))
+               if CURRENT_BY_WINDOW.search(path.read_text(encoding="utf-8"))]
+    assert ranking == []
+    callers = {path.stem for folder in HAND_WRITTEN_SQL
+               for path in (REPO / "business_vault" / folder).glob("*.sql")
+               if "dvkit_current_rows(" in path.read_text(encoding="utf-8")}
+    assert callers == {"dim_product", "dim_seller", "fct_order_items", "fct_orders", "fct_payments", "fct_reviews",
+                       "bsat_order_value", "bsat_customer_activity"}
+
+
+def test_each_mart_is_documented_in_a_yaml_file_beside_it(marts: Database) -> None:
+    """dim_customer.yml documents dim_customer (and only it), every column the built table has, in order."""
+    folder = REPO / "business_vault" / "models" / "marts"
+    assert sorted(p.stem for p in folder.glob("*.yml")) == sorted(p.stem for p in folder.glob("*.sql")) == sorted(MARTS)
+    for name in MARTS:
+        document = yaml.safe_load((folder / f"{name}.yml").read_text(encoding="utf-8"))
+        assert [model["name"] for model in document["models"]] == [name]
+        assert {test["model"] for test in document.get("unit_tests", [])} <= {name}
+        (model,) = document["models"]
+        assert model["description"].strip(), name
+        built = [c for (c,) in _fetch(marts, "select column_name from information_schema.columns "
+                                             "where table_schema = 'marts' and table_name = %s "
+                                             "order by ordinal_position", (name,))]
+        assert [column["name"] for column in model["columns"]] == built, name
+        assert all(column.get("description", "").strip() for column in model["columns"]), name
 
 
 def test_compiled_sql_transpiles_to_every_target(marts: Database, project: tuple[Path, Spec]) -> None:

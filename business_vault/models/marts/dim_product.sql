@@ -10,21 +10,18 @@ with products as (
 
 ),
 
-detail_versions as (
+current_details as (
 
-    select
-        product_hk,
-        product_category_name,
-        product_name_lenght,
-        product_description_lenght,
-        product_photos_qty,
-        product_weight_g,
-        product_length_cm,
-        product_height_cm,
-        product_width_cm,
-        row_number() over (partition by product_hk order by load_datetime desc) as version_rank
-    from {{ source('raw_vault', 'sat_product_details') }}
-    where record_source <> 'AUTOMATE_DV_SYSTEM'
+    {{ dvkit_current_rows(source('raw_vault', 'sat_product_details'), 'product_hk', [
+        'product_category_name',
+        'product_name_lenght',
+        'product_description_lenght',
+        'product_photos_qty',
+        'product_weight_g',
+        'product_length_cm',
+        'product_height_cm',
+        'product_width_cm',
+    ]) }}
 
 ),
 
@@ -34,14 +31,6 @@ translations as (
         product_category_name,
         product_category_name_english
     from {{ source('raw_vault', 'ref_category_translation') }}
-
-),
-
-current_details as (
-
-    select *
-    from detail_versions
-    where version_rank = 1
 
 ),
 

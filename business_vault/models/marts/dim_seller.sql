@@ -11,16 +11,10 @@ with sellers as (
 
 ),
 
-location_versions as (
+current_locations as (
 
-    select
-        seller_hk,
-        seller_zip_code_prefix,
-        seller_city,
-        seller_state,
-        row_number() over (partition by seller_hk order by load_datetime desc) as version_rank
-    from {{ source('raw_vault', 'sat_seller_location') }}
-    where record_source <> 'AUTOMATE_DV_SYSTEM'
+    {{ dvkit_current_rows(source('raw_vault', 'sat_seller_location'), 'seller_hk',
+                          ['seller_zip_code_prefix', 'seller_city', 'seller_state']) }}
 
 ),
 
@@ -44,40 +38,10 @@ lead_sellers as (
 
 ),
 
-deal_versions as (
-
-    select
-        lead_seller_hk,
-        won_date,
-        business_segment,
-        lead_type,
-        row_number() over (partition by lead_seller_hk order by load_datetime desc) as version_rank
-    from {{ source('raw_vault', 'sat_deal_details') }}
-    where record_source <> 'AUTOMATE_DV_SYSTEM'
-
-),
-
-current_locations as (
-
-    select
-        seller_hk,
-        seller_zip_code_prefix,
-        seller_city,
-        seller_state
-    from location_versions
-    where version_rank = 1
-
-),
-
 current_deals as (
 
-    select
-        lead_seller_hk,
-        won_date,
-        business_segment,
-        lead_type
-    from deal_versions
-    where version_rank = 1
+    {{ dvkit_current_rows(source('raw_vault', 'sat_deal_details'), 'lead_seller_hk',
+                          ['won_date', 'business_segment', 'lead_type']) }}
 
 ),
 

@@ -40,43 +40,16 @@ sellers as (
 
 ),
 
-price_versions as (
-
-    select
-        order_item_hk,
-        price,
-        freight_value,
-        shipping_limit_date,
-        row_number() over (partition by order_item_hk order by load_datetime desc) as version_rank
-    from {{ source('raw_vault', 'sat_order_item_price') }}
-    where record_source <> 'AUTOMATE_DV_SYSTEM'
-
-),
-
-status_versions as (
-
-    select
-        order_hk,
-        order_purchase_timestamp,
-        row_number() over (partition by order_hk order by load_datetime desc) as version_rank
-    from {{ source('raw_vault', 'sat_order_status') }}
-    where record_source <> 'AUTOMATE_DV_SYSTEM'
-
-),
-
 current_prices as (
 
-    select *
-    from price_versions
-    where version_rank = 1
+    {{ dvkit_current_rows(source('raw_vault', 'sat_order_item_price'), 'order_item_hk',
+                          ['price', 'freight_value', 'shipping_limit_date']) }}
 
 ),
 
 current_status as (
 
-    select *
-    from status_versions
-    where version_rank = 1
+    {{ dvkit_current_rows(source('raw_vault', 'sat_order_status'), 'order_hk', ['order_purchase_timestamp']) }}
 
 ),
 

@@ -11,34 +11,26 @@ with orders as (
 
 ),
 
-status_versions as (
+current_status as (
 
-    select
-        order_hk,
-        order_status,
-        order_purchase_timestamp,
-        order_approved_at,
-        order_delivered_carrier_date,
-        order_delivered_customer_date,
-        order_estimated_delivery_date,
-        row_number() over (partition by order_hk order by load_datetime desc) as version_rank
-    from {{ source('raw_vault', 'sat_order_status') }}
-    where record_source <> 'AUTOMATE_DV_SYSTEM'
+    {{ dvkit_current_rows(source('raw_vault', 'sat_order_status'), 'order_hk', [
+        'order_status',
+        'order_purchase_timestamp',
+        'order_approved_at',
+        'order_delivered_carrier_date',
+        'order_delivered_customer_date',
+        'order_estimated_delivery_date',
+    ]) }}
 
 ),
 
-order_customer_versions as (
+latest_order_customer_rows as (
 
     {#- The order is the driving key: its latest row tells which relationship is in force. When the
         customer changes, the closing row of the old relationship and the opening row of the new
         one share a load time; the open one (end date 9999-12-31) sorts first. #}
-    select
-        order_hk,
-        customer_hk,
-        end_date,
-        row_number() over (partition by order_hk order by load_datetime desc, end_date desc) as version_rank
-    from {{ source('raw_vault', 'eff_sat_order_customer') }}
-    where record_source <> 'AUTOMATE_DV_SYSTEM'
+    {{ dvkit_current_rows(source('raw_vault', 'eff_sat_order_customer'), 'order_hk', ['customer_hk', 'end_date'],
+                          tie_breakers=['end_date desc']) }}
 
 ),
 
@@ -51,14 +43,9 @@ customers as (
 
 ),
 
-customer_location_versions as (
+current_customer_locations as (
 
-    select
-        customer_hk,
-        customer_state,
-        row_number() over (partition by customer_hk order by load_datetime desc) as version_rank
-    from {{ source('raw_vault', 'sat_customer_location') }}
-    where record_source <> 'AUTOMATE_DV_SYSTEM'
+    {{ dvkit_current_rows(source('raw_vault', 'sat_customer_location'), 'customer_hk', ['customer_state']) }}
 
 ),
 
@@ -71,15 +58,9 @@ order_items as (
 
 ),
 
-delivery_versions as (
+current_delivery as (
 
-    select
-        order_hk,
-        days_to_deliver,
-        delivered_late,
-        days_late,
-        row_number() over (partition by order_hk order by load_datetime desc) as version_rank
-    from {{ ref('bsat_order_delivery') }}
+    {{ dvkit_current_rows(ref('bsat_order_delivery'), 'order_hk', ['days_to_deliver', 'delivered_late', 'days_late']) }}
 
 ),
 
@@ -96,32 +77,13 @@ order_values as (
 
 ),
 
-current_status as (
-
-    select *
-    from status_versions
-    where version_rank = 1
-
-),
-
 current_order_customers as (
 
     select
         order_hk,
         customer_hk
-    from order_customer_versions
-    where version_rank = 1
-        and end_date = {{ dbt.cast("'9999-12-31 00:00:00'", dbt.type_timestamp()) }}
-
-),
-
-current_customer_locations as (
-
-    select
-        customer_hk,
-        customer_state
-    from customer_location_versions
-    where version_rank = 1
+    from latest_order_customer_rows
+    where end_date = {{ dbt.cast("'9999-12-31 00:00:00'", dbt.type_timestamp()) }}
 
 ),
 
@@ -144,14 +106,6 @@ item_counts as (
         count(*) as item_count
     from order_items
     group by order_hk
-
-),
-
-current_delivery as (
-
-    select *
-    from delivery_versions
-    where version_rank = 1
 
 ),
 

@@ -10,26 +10,11 @@ with orders as (
 
 ),
 
-payments as (
-
-    select
-        order_hk,
-        payment_sequential,
-        payment_type,
-        payment_installments,
-        payment_value,
-        load_datetime,
-        max(load_datetime) over (partition by order_hk) as latest_load_datetime
-    from {{ source('raw_vault', 'ma_sat_order_payments') }}
-    where record_source <> 'AUTOMATE_DV_SYSTEM'
-
-),
-
 current_payments as (
 
-    select *
-    from payments
-    where load_datetime = latest_load_datetime
+    {{ dvkit_current_rows(source('raw_vault', 'ma_sat_order_payments'), 'order_hk',
+                          ['payment_sequential', 'payment_type', 'payment_installments', 'payment_value'],
+                          multi_active=true) }}
 
 ),
 

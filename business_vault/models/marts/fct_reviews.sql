@@ -28,20 +28,21 @@ orders as (
 
 ),
 
-score_versions as (
+current_scores as (
 
-    select
-        review_hk,
-        review_score,
-        review_creation_date,
-        review_answer_timestamp,
-        row_number() over (partition by review_hk order by load_datetime desc) as version_rank
-    from {{ source('raw_vault', 'sat_review_score') }}
-    where record_source <> 'AUTOMATE_DV_SYSTEM'
+    {{ dvkit_current_rows(source('raw_vault', 'sat_review_score'), 'review_hk',
+                          ['review_score', 'review_creation_date', 'review_answer_timestamp']) }}
 
 ),
 
-text_versions as (
+current_text_rows as (
+
+    {{ dvkit_current_rows(source('raw_vault', 'sat_review_text'), 'review_hk',
+                          ['review_comment_title', 'review_comment_message']) }}
+
+),
+
+current_texts as (
 
     {#- Text made only of spaces, tabs and line breaks (Olist has a message that is just CRLF) is
         no comment. #}
@@ -50,26 +51,8 @@ text_versions as (
         {{ dbt.replace(dbt.replace(dbt.replace("review_comment_title", "chr(13)", "' '"), "chr(10)", "' '"),
                        "chr(9)", "' '") }} as title_text,
         {{ dbt.replace(dbt.replace(dbt.replace("review_comment_message", "chr(13)", "' '"), "chr(10)", "' '"),
-                       "chr(9)", "' '") }} as message_text,
-        row_number() over (partition by review_hk order by load_datetime desc) as version_rank
-    from {{ source('raw_vault', 'sat_review_text') }}
-    where record_source <> 'AUTOMATE_DV_SYSTEM'
-
-),
-
-current_scores as (
-
-    select *
-    from score_versions
-    where version_rank = 1
-
-),
-
-current_texts as (
-
-    select *
-    from text_versions
-    where version_rank = 1
+                       "chr(9)", "' '") }} as message_text
+    from current_text_rows
 
 ),
 

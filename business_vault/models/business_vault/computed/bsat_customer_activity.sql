@@ -20,29 +20,29 @@ orders as (
 
 order_customer_versions as (
 
-    {#- The order is the driving key: its latest row tells which relationship is in force. When the
-        customer changes, the closing row of the old relationship and the opening row of the new
-        one share a load time; the open one (end date 9999-12-31) sorts first. #}
     select
         order_hk,
         customer_hk,
-        end_date,
-        load_datetime,
-        row_number() over (partition by order_hk order by load_datetime desc, end_date desc) as version_rank
+        load_datetime
     from {{ source('raw_vault', 'eff_sat_order_customer') }}
     where record_source <> 'AUTOMATE_DV_SYSTEM'
 
 ),
 
-order_status_versions as (
+latest_order_customer_rows as (
 
-    select
-        order_hk,
-        order_purchase_timestamp,
-        load_datetime,
-        row_number() over (partition by order_hk order by load_datetime desc) as version_rank
-    from {{ source('raw_vault', 'sat_order_status') }}
-    where record_source <> 'AUTOMATE_DV_SYSTEM'
+    {#- The order is the driving key: its latest row tells which relationship is in force. When the
+        customer changes, the closing row of the old relationship and the opening row of the new
+        one share a load time; the open one (end date 9999-12-31) sorts first. #}
+    {{ dvkit_current_rows(source('raw_vault', 'eff_sat_order_customer'), 'order_hk', ['customer_hk', 'end_date'],
+                          tie_breakers=['end_date desc']) }}
+
+),
+
+current_order_status as (
+
+    {{ dvkit_current_rows(source('raw_vault', 'sat_order_status'), 'order_hk',
+                          ['order_purchase_timestamp', 'load_datetime']) }}
 
 ),
 
@@ -51,20 +51,8 @@ current_order_customers as (
     select
         order_hk,
         customer_hk
-    from order_customer_versions
-    where version_rank = 1
-        and end_date = {{ dbt.cast("'9999-12-31 00:00:00'", dbt.type_timestamp()) }}
-
-),
-
-current_order_status as (
-
-    select
-        order_hk,
-        order_purchase_timestamp,
-        load_datetime
-    from order_status_versions
-    where version_rank = 1
+    from latest_order_customer_rows
+    where end_date = {{ dbt.cast("'9999-12-31 00:00:00'", dbt.type_timestamp()) }}
 
 ),
 

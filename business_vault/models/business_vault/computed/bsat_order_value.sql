@@ -20,51 +20,17 @@ order_items as (
 
 ),
 
-item_prices as (
-
-    select
-        order_item_hk,
-        price,
-        freight_value,
-        load_datetime,
-        row_number() over (partition by order_item_hk order by load_datetime desc) as version_rank
-    from {{ source('raw_vault', 'sat_order_item_price') }}
-    where record_source <> 'AUTOMATE_DV_SYSTEM'
-
-),
-
-payments as (
-
-    select
-        order_hk,
-        payment_value,
-        load_datetime,
-        max(load_datetime) over (partition by order_hk) as latest_load_datetime
-    from {{ source('raw_vault', 'ma_sat_order_payments') }}
-    where record_source <> 'AUTOMATE_DV_SYSTEM'
-
-),
-
 current_item_prices as (
 
-    select
-        order_item_hk,
-        price,
-        freight_value,
-        load_datetime
-    from item_prices
-    where version_rank = 1
+    {{ dvkit_current_rows(source('raw_vault', 'sat_order_item_price'), 'order_item_hk',
+                          ['price', 'freight_value', 'load_datetime']) }}
 
 ),
 
 current_payments as (
 
-    select
-        order_hk,
-        payment_value,
-        load_datetime
-    from payments
-    where load_datetime = latest_load_datetime
+    {{ dvkit_current_rows(source('raw_vault', 'ma_sat_order_payments'), 'order_hk',
+                          ['payment_value', 'load_datetime'], multi_active=true) }}
 
 ),
 
