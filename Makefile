@@ -6,11 +6,11 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint validate generate check bench bench-replay db-stop clean
+.PHONY: install demo test lint docs validate generate check bench bench-replay db-stop clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,docs]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -23,6 +23,10 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+# The documentation site (mkdocs.yml), into site/; --strict fails on any warning, a broken link included.
+docs: $(STAMP)
+	$(BIN)/mkdocs build --strict
 
 validate: $(STAMP)
 	$(BIN)/dvkit validate
@@ -49,4 +53,4 @@ db-stop: $(STAMP)
 
 clean:
 	-$(BIN)/dvkit db stop
-	rm -rf $(VENV) .dvkit dbt_vault/target dbt_vault/dbt_packages dbt_vault/logs .pytest_cache
+	rm -rf $(VENV) .dvkit site dbt_vault/target dbt_vault/dbt_packages dbt_vault/logs .pytest_cache
