@@ -239,10 +239,10 @@ def test_cli_report_without_marts_is_one_message_and_exit_1(fresh_db: Database, 
 
 def test_the_demo_says_why_there_is_no_report_and_goes_on(fresh_db: Database, tmp_path: Path,
                                                           capsys: pytest.CaptureFixture[str]) -> None:
-    from generator.cli import _report
+    from generator.cli.olist import show_report
 
-    _report(tmp_path, fresh_db, None, in_demo=True)  # no DvkitError: the demo still prints how to connect
+    show_report(tmp_path, fresh_db, None, in_demo=True)  # no DvkitError: the demo still prints how to connect
     assert "no report: the marts are not built yet" in capsys.readouterr().out
     assert not (tmp_path / ".dvkit" / "report.png").exists()
     with pytest.raises(MartsMissing):
-        _report(tmp_path, fresh_db, None)
+        show_report(tmp_path, fresh_db, None)

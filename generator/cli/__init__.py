@@ -1,0 +1,35 @@
+"""The ``dvkit`` command line: parses arguments, calls the library, prints.
+
+One module per group of commands; ``generator.cli.common`` holds what they share. The library
+never imports this package: it sits on top.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from generator.cli import building, database, erase, lineage, loading, olist, project, quarantine, roles, trace
+
+__all__ = ["main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Project folder (default: the nearest folder with vault_spec/).")
+@click.version_option(package_name="dvkit")
+@click.pass_context
+def main(ctx: click.Context, project: Path | None) -> None:
+    """dvkit: Data Vault 2.0 from a YAML spec, built with dbt and AutomateDV on PostgreSQL."""
+    ctx.ensure_object(dict)
+    ctx.obj["project_arg"] = project
+
+
+COMMANDS: tuple[click.Command, ...] = (
+    project.validate, project.generate, database.db, loading.load, quarantine.quarantine_command, building.build,
+    building.rebuild, building.plan_command, trace.trace_command, lineage.lineage_command, erase.erase,
+    olist.synth, olist.report, olist.demo)
+for _command in COMMANDS:
+    main.add_command(_command)
+database.db.add_command(roles.grant_reviewer)
