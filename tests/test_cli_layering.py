@@ -40,3 +40,9 @@ def test_the_command_line_loads_no_module_by_name() -> None:
 
 def test_erasure_doctests() -> None:
     assert doctest.testmod(erasure).failed == 0
+
+
+def test_the_toolkit_never_imports_the_olist_example_or_matplotlib() -> None:
+    for path in sorted(GENERATOR.rglob("*.py")):
+        uses = {name.split(".")[0] for name in _imports(path)}
+        assert not uses & {"olist_example", "matplotlib"}, path

@@ -42,7 +42,7 @@ from generator.load.landing import load_batch
 from generator.load.reader import find_file
 from generator.load.replay import load_replay
 from generator.spec.model import Spec
-from generator.synth import generate_batches
+from olist_example.synth import generate_batches
 
 from ..conftest import OLIST_DATA, RELEASED_PACKAGES, REPO
 from .paths_scenario import PATHS_SPEC, load_paths

@@ -33,7 +33,7 @@ from generator.load.replay import ReplayStep, load_replay
 from generator.render.plan import plan as render
 from generator.render.writer import write
 from generator.spec.validate import load_spec
-from generator.synth import generate_batches
+from olist_example.synth import generate_batches
 
 from ..conftest import OLIST_DATA, REPO
 from .project import make_project

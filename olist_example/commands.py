@@ -1,4 +1,8 @@
-"""``dvkit synth``, ``dvkit report`` and ``dvkit demo``: the Olist example's commands."""
+"""``dvkit synth``, ``dvkit report`` and ``dvkit demo``: the Olist example's commands.
+
+They join ``dvkit`` as plugins: ``pyproject.toml`` registers each under the entry point group
+``dvkit.commands``, and ``generator.cli`` finds them there without naming this package.
+"""
 
 from __future__ import annotations
 
@@ -44,9 +48,9 @@ def synth(scale: float, out_dir: Path, seed: int, use_gzip: bool, batches: int, 
     """Write synthetic Olist files (Kaggle's format) for machines without the real data."""
     import math
 
-    from generator.synth import generate as synth_generate
-    from generator.synth import generate_batches
-    from generator.synth.batches import MAX_BATCHES
+    from olist_example.synth import generate as synth_generate
+    from olist_example.synth import generate_batches
+    from olist_example.synth.batches import MAX_BATCHES
 
     if not (scale > 0 and math.isfinite(scale)):
         raise DvkitError(f"--scale must be a positive number, got {scale}", hint="1 is the size of the real data")
@@ -76,7 +80,7 @@ def synth(scale: float, out_dir: Path, seed: int, use_gzip: bool, batches: int, 
 
 def show_report(project: Path, database: Database, png: Path | None, in_demo: bool = False) -> None:
     """Print the analyst's report and write its chart; in the demo, missing marts are said, not raised."""
-    from generator.report import MartsMissing, build_report, print_report, write_chart
+    from olist_example.report import MartsMissing, build_report, print_report, write_chart
 
     try:
         result = build_report(database)
@@ -99,7 +103,9 @@ def show_report(project: Path, database: Database, png: Path | None, in_demo: bo
 def report(ctx: click.Context, png: Path | None) -> None:
     """Print the analyst's report from the marts (orders, late deliveries, top sellers) and chart it as a PNG."""
     from generator.db import resolve
+    from olist_example.report import require_matplotlib
 
+    require_matplotlib()
     project = resolve_project(ctx)
     show_report(project, resolve(project), png)
 
@@ -116,7 +122,9 @@ def report(ctx: click.Context, png: Path | None) -> None:
 def demo(ctx: click.Context, data_dir: Path | None, replay: str, automate_dv: str, no_wait: bool) -> None:
     """Start the database, load (replayed by month), check generation, build, report and show how to connect."""
     from generator.db import resolve
+    from olist_example.report import require_matplotlib
 
+    require_matplotlib()  # before the long part: the demo ends with the chart
     started = time.monotonic()
     project = resolve_project(ctx)
     spec = project_spec(project)
@@ -127,7 +135,7 @@ def demo(ctx: click.Context, data_dir: Path | None, replay: str, automate_dv: st
     if data_dir is not None:
         out.print(f"data: real Olist files in {data_dir}", markup=False)
     else:
-        from generator.synth import generate as synth_generate
+        from olist_example.synth import generate as synth_generate
 
         data_dir = project / ".dvkit" / "synth-data"
         out.print(f"data: no real Olist data found; generating a synthetic set (scale {DEMO_SYNTH_SCALE}) "
