@@ -122,6 +122,7 @@ def report(ctx: click.Context, png: Path | None) -> None:
 def demo(ctx: click.Context, data_dir: Path | None, replay: str, automate_dv: str, no_wait: bool) -> None:
     """Start the database, load (replayed by month), check generation, build, report and show how to connect."""
     from generator.db import resolve
+    from generator.load.replay_rules import RULES_FILE, read_rules
     from olist_example.report import require_matplotlib
 
     require_matplotlib()  # before the long part: the demo ends with the chart
@@ -147,7 +148,7 @@ def demo(ctx: click.Context, data_dir: Path | None, replay: str, automate_dv: st
     if replay == "none":
         run_load(spec, data_dir, None, database)
     else:
-        run_replay(spec, data_dir, replay, None, None, False, database)
+        run_replay(spec, data_dir, replay, None, None, False, database, read_rules(project / RULES_FILE))
     run_build(project, spec, database, automate_dv)
     show_report(project, database, None, in_demo=True)
     out.print(f"\ndemo finished in {time.monotonic() - started:.1f}s. Connect with:", markup=False)

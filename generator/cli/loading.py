@@ -15,6 +15,7 @@ from generator.errors import DvkitError
 
 if TYPE_CHECKING:
     from generator.db import Database
+    from generator.load.replay_rules import ReplayRules
     from generator.spec.model import Spec
 
 DEFAULT_DATA = Path("..") / "shared" / "data" / "olist"
@@ -47,6 +48,7 @@ def load(ctx: click.Context, data_dir: Path | None, load_time: dt.datetime | Non
     """Load the source files of DATA_DIR (default ../shared/data/olist) as one batch, or replay them."""
     from generator.db import resolve
     from generator.load.landing import file_extracts
+    from generator.load.replay_rules import RULES_FILE, read_rules
 
     project = resolve_project(ctx)
     spec = project_spec(project)
@@ -71,11 +73,12 @@ def load(ctx: click.Context, data_dir: Path | None, load_time: dt.datetime | Non
             err.print(f"  hint: to load it, declare it under the columns of source '{extract.source.name}' "
                       "and list it under a satellite's payload_added, then run dvkit generate; "
                       "`extra_columns: fail` refuses such files instead", markup=False)
+    rules = read_rules(project / RULES_FILE) if replay is not None else None
     database = resolve(project)
     hold_vault(ctx, database, "load", not no_wait)
-    if replay is not None:
+    if rules is not None and replay is not None:
         run_replay(spec, data_dir, replay, start.date() if start else None, end.date() if end else None, full,
-                   database)
+                   database, rules)
         return
     run_load(spec, data_dir, load_time, database, strict)
 
@@ -99,8 +102,8 @@ def run_load(spec: Spec, data_dir: Path, load_time: dt.datetime | None, database
 
 
 def run_replay(spec: Spec, data_dir: Path, period: str, start: dt.date | None, end: dt.date | None, full: bool,
-               database: Database) -> None:
-    """Replay ``data_dir`` as one batch per period, a line per batch on stderr, the total on stdout."""
+               database: Database, rules: ReplayRules) -> None:
+    """Replay ``data_dir`` by ``rules``, one batch per period: a line per batch on stderr, the total on stdout."""
     from generator.load.replay import ReplayStep, load_replay
 
     started = time.monotonic()
@@ -114,7 +117,7 @@ def run_replay(spec: Spec, data_dir: Path, period: str, start: dt.date | None, e
             line = f"batch {result.batch_id}: {summary(result)} in {step.seconds:.2f}s"
         err.print(f"  {step.period_end}  {line}", markup=False)
 
-    steps = load_replay(database, spec, data_dir, period, start, end, full, on_batch=show)
+    steps = load_replay(database, spec, data_dir, period, start, end, full, on_batch=show, rules=rules)
     new = [s for s in steps if s.result.duplicate_of is None]
     rows = sum(sum(s.result.rows.values()) for s in new)
     out.print(f"replay by {period}: {len(steps)} period(s), {len(new)} new batch(es), {rows:,} rows, "
