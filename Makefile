@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed-stamp
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,docs]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,docs,olist]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -23,6 +23,7 @@ from typing import Any
 from generator.build import build
 from generator.db import Database, EmbeddedServer, ensure_database
 from generator.load.replay import load_replay
+from generator.load.replay_rules import RULES_FILE, read_rules
 from generator.spec.validate import load_spec
 
 REPO = Path(__file__).resolve().parent.parent
@@ -35,7 +36,7 @@ def _run(server: Database, period: str, data: Path, per_batch: bool) -> dict[str
     spec = load_spec(REPO / "vault_spec", REPO).spec
     assert spec is not None
     started = time.monotonic()
-    steps = load_replay(db, spec, data, period)
+    steps = load_replay(db, spec, data, period, rules=read_rules(REPO / RULES_FILE))
     loaded = time.monotonic()
     built = build(REPO, db, spec, mode="builtin", per_batch=per_batch)
     finished = time.monotonic()

@@ -11,10 +11,13 @@ from pathlib import Path
 import pytest
 
 from generator.db import Database, EmbeddedServer, ensure_database, from_url
+from generator.load.replay_rules import read_rules
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 OLIST_DATA = SHARED / "data" / "olist"
+# How the Olist snapshot is replayed by period (the project's own rules file).
+OLIST_RULES = read_rules(REPO / "replay_rules.yml")
 HASH_VECTORS = SHARED / "reference" / "hash_vectors.json"
 # The released AutomateDV and dbt_utils, as the dbt hub delivers them: the oracle of the parity tests.
 RELEASED_PACKAGES = SHARED / "reference" / "dbt_packages"

@@ -16,7 +16,7 @@ from rich.console import Console
 from generator.cli import main
 from generator.db import Database
 from generator.errors import DvkitError
-from generator.report import (
+from olist_example.report import (
     MartsMissing,
     MonthFigures,
     Report,
@@ -104,7 +104,7 @@ def test_orders_and_revenue_by_month(report: Report) -> None:
 
 
 def test_months_without_orders_are_filled_across_a_year_end() -> None:
-    from generator.report import _every_month
+    from olist_example.report import _every_month
 
     filled = _every_month([MonthFigures(dt.date(2016, 10, 1), 3, Decimal(5)),
                            MonthFigures(dt.date(2017, 1, 1), 1, Decimal(2))])
@@ -239,10 +239,10 @@ def test_cli_report_without_marts_is_one_message_and_exit_1(fresh_db: Database, 
 
 def test_the_demo_says_why_there_is_no_report_and_goes_on(fresh_db: Database, tmp_path: Path,
                                                           capsys: pytest.CaptureFixture[str]) -> None:
-    from generator.cli import _report
+    from olist_example.commands import show_report
 
-    _report(tmp_path, fresh_db, None, in_demo=True)  # no DvkitError: the demo still prints how to connect
+    show_report(tmp_path, fresh_db, None, in_demo=True)  # no DvkitError: the demo still prints how to connect
     assert "no report: the marts are not built yet" in capsys.readouterr().out
     assert not (tmp_path / ".dvkit" / "report.png").exists()
     with pytest.raises(MartsMissing):
-        _report(tmp_path, fresh_db, None)
+        show_report(tmp_path, fresh_db, None)

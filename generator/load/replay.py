@@ -1,9 +1,10 @@
 """Load a replayed snapshot: one landing batch per period, the period end as its load time.
 
-The derivation of each period's extract is in ``olist_replay``; this module maps the extracts to the
-spec's sources and loads them in period order. Each batch keeps the snapshot's file name and line,
-so a vault row still leads back to the line of the file it came from. Re-running a replay is
-recognised batch by batch (same load time, same rows) and adds nothing.
+The derivation of each period's extract is in ``replay_plan``, by the snapshot's rules
+(``replay_rules``); this module maps the extracts to the spec's sources and loads them in period
+order. Each batch keeps the snapshot's file name and line, so a vault row still leads back to the
+line of the file it came from. Re-running a replay is recognised batch by batch (same load time,
+same rows) and adds nothing.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from generator.load.landing import (
     ensure_landing,
     file_extracts,
 )
-from generator.load.olist_replay import ReplayBatch, plan_replay
+from generator.load.replay_plan import ReplayBatch, plan_replay
+from generator.load.replay_rules import ReplayRules
 from generator.spec.model import Spec
 
 
@@ -52,8 +54,8 @@ def _extracts(spec: Spec, batch: ReplayBatch, files: dict[str, Extract]) -> list
 
 def load_replay(db: Database, spec: Spec, data_dir: Path, period: str, start: dt.date | None = None,
                 end: dt.date | None = None, full: bool = False,
-                on_batch: Callable[[ReplayStep], None] | None = None) -> list[ReplayStep]:
-    """Replay ``data_dir`` period by period into landing; return what each batch did.
+                on_batch: Callable[[ReplayStep], None] | None = None, *, rules: ReplayRules) -> list[ReplayStep]:
+    """Replay ``data_dir`` period by period into landing, by ``rules``; return what each batch did.
 
     One connection for the whole replay, one transaction per batch: a replay stopped half way
     keeps the batches it completed, and running it again loads only the rest.
@@ -65,7 +67,7 @@ def load_replay(db: Database, spec: Spec, data_dir: Path, period: str, start: dt
     with db.connect() as conn:
         ensure_landing(conn, spec)
         conn.commit()
-        for batch in plan_replay(data_dir, period, start, end, full=full):
+        for batch in plan_replay(data_dir, period, start, end, full=full, rules=rules):
             started = time.monotonic()
             extracts = _extracts(spec, batch, files)
             result = copy_batch(conn, extracts, batch.period_end, origin,

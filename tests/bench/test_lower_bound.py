@@ -73,7 +73,7 @@ def _changes(snapshot: Path, out: Path) -> None:
 @pytest.fixture(scope="module")
 def built(pg_server: Database, tmp_path_factory: pytest.TempPathFactory) -> tuple[Database, Spec]:
     from generator.db import ensure_database
-    from generator.synth import generate
+    from olist_example.synth import generate
 
     root = tmp_path_factory.mktemp("lower_bound")
     project, spec = make_project(root / "project")

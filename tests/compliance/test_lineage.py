@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from rich.console import Console
 
 from generator.cli import main
+from generator.cli.lineage import render_tree
 from generator.compliance.lineage import (
     LineageGraph,
     LineageNode,
@@ -27,7 +28,6 @@ from generator.compliance.lineage import (
     manifest_problem,
     to_json,
 )
-from generator.compliance.lineage_cli import render_tree
 from generator.db import Database, ensure_database
 from generator.errors import DvkitError
 from generator.load.reader import find_file
@@ -306,7 +306,7 @@ def test_the_tree_shows_the_chain_down_to_the_file(small: Path) -> None:
 def test_the_command_prints_json_and_friendly_errors(small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (small / "vault_spec").mkdir()
     monkeypatch.setenv("DVKIT_DATABASE_URL", "postgresql://nobody@127.0.0.1:9/none?connect_timeout=2")
-    monkeypatch.setattr("generator.cli._spec", lambda project: SPEC)
+    monkeypatch.setattr("generator.cli.lineage.project_spec", lambda project: SPEC)
     runner = CliRunner()
     result = runner.invoke(main, ["--project", str(small), "lineage", "fct_items.price", "--format", "json"])
     assert result.exit_code == 0, result.output

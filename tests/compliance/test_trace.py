@@ -26,7 +26,7 @@ from generator.load.reader import find_file, open_text, read_header, rows_with_l
 from generator.load.replay import load_replay
 from generator.spec.model import Spec
 
-from ..conftest import OLIST_DATA
+from ..conftest import OLIST_DATA, OLIST_RULES
 from ..integration.project import make_project
 
 pytestmark = [
@@ -47,7 +47,7 @@ def vault(pg_server: Database, tmp_path_factory: pytest.TempPathFactory) -> tupl
     name = f"trace_{uuid.uuid4().hex[:8]}"
     ensure_database(pg_server, name)
     db = Database(**{**pg_server.__dict__, "dbname": name})
-    load_replay(db, spec, OLIST_DATA, "month")
+    load_replay(db, spec, OLIST_DATA, "month", rules=OLIST_RULES)
     build(root, db, spec, mode="builtin")
     return root, spec, db
 

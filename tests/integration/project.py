@@ -6,6 +6,7 @@ import shutil
 import textwrap
 from pathlib import Path
 
+from generator.load.replay_rules import RULES_FILE
 from generator.render.plan import plan
 from generator.render.writer import write
 from generator.spec.model import Spec
@@ -31,6 +32,7 @@ def make_project(root: Path, spec_files: dict[str, str] | None = None,
     else:
         for name, text in spec_files.items():
             (root / "vault_spec" / name).write_text(textwrap.dedent(text), encoding="utf-8")
+    shutil.copy2(REPO / RULES_FILE, root / RULES_FILE)  # how `dvkit load --replay` replays the Olist snapshot
     for name in STATIC:
         source = REPO / "dbt_vault" / name
         target = root / "dbt_vault" / name

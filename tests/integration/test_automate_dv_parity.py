@@ -42,9 +42,9 @@ from generator.load.landing import load_batch
 from generator.load.reader import find_file
 from generator.load.replay import load_replay
 from generator.spec.model import Spec
-from generator.synth import generate_batches
+from olist_example.synth import generate_batches
 
-from ..conftest import OLIST_DATA, RELEASED_PACKAGES, REPO
+from ..conftest import OLIST_DATA, OLIST_RULES, RELEASED_PACKAGES, REPO
 from .paths_scenario import PATHS_SPEC, load_paths
 from .project import make_project
 from .vault_compare import TableContent, row_differences, vault_tables
@@ -170,7 +170,7 @@ def test_olist_one_shot_gives_the_same_vault_and_marts(olist_one_shot: Built) ->
 def test_olist_monthly_replay_gives_the_same_vault(pg_server: Database,
                                                    tmp_path_factory: pytest.TempPathFactory) -> None:
     def load(db: Database, spec: Spec) -> None:
-        steps = load_replay(db, spec, OLIST_DATA, "month", start=dt.date(2018, 8, 1))
+        steps = load_replay(db, spec, OLIST_DATA, "month", start=dt.date(2018, 8, 1), rules=OLIST_RULES)
         assert len(steps) >= 3
     built = build_both(pg_server, tmp_path_factory.mktemp("parity_replay"), None, "generated", load,
                        ("raw_vault", "business_vault"))

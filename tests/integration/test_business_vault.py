@@ -13,7 +13,7 @@ from generator.load.reader import find_file
 from generator.load.replay import load_replay
 from generator.spec.model import Spec
 
-from ..conftest import OLIST_DATA
+from ..conftest import OLIST_DATA, OLIST_RULES
 from .project import make_project
 
 pytestmark = [
@@ -38,11 +38,11 @@ def built(pg_server: Database, tmp_path_factory: pytest.TempPathFactory) -> tupl
     # Three builds over the replay: the PITs and bridges grow incrementally. The second stops at
     # the end of August 2018, when an order is known only from a review dated before its purchase:
     # the marts must build then too.
-    load_replay(db, spec, OLIST_DATA, "month", end=dt.date(2017, 6, 30))
+    load_replay(db, spec, OLIST_DATA, "month", end=dt.date(2017, 6, 30), rules=OLIST_RULES)
     build(root, db, spec, mode="builtin")
-    load_replay(db, spec, OLIST_DATA, "month", end=dt.date(2018, 8, 31))
+    load_replay(db, spec, OLIST_DATA, "month", end=dt.date(2018, 8, 31), rules=OLIST_RULES)
     build(root, db, spec, mode="builtin")
-    load_replay(db, spec, OLIST_DATA, "month")
+    load_replay(db, spec, OLIST_DATA, "month", rules=OLIST_RULES)
     build(root, db, spec, mode="builtin")
     return db, root, spec
 

@@ -26,7 +26,7 @@ from generator.load.reader import find_file, open_text
 from generator.load.replay import load_replay
 from generator.spec.model import Spec
 
-from ..conftest import OLIST_DATA, REPO
+from ..conftest import OLIST_DATA, OLIST_RULES, REPO
 from .project import make_project
 
 pytestmark = [
@@ -80,7 +80,7 @@ def marts(pg_server: Database, project: tuple[Path, Spec]) -> Database:
     root, spec = project
     ensure_database(pg_server, "marts_month")
     db = Database(**{**pg_server.__dict__, "dbname": "marts_month"})
-    load_replay(db, spec, OLIST_DATA, "month")
+    load_replay(db, spec, OLIST_DATA, "month", rules=OLIST_RULES)
     build(root, db, spec, mode="builtin")  # raises when a model, a data test or a unit test fails
     return db
 

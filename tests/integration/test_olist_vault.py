@@ -28,7 +28,7 @@ pytestmark = [pytest.mark.db, pytest.mark.dbt]
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if find_file(OLIST_DATA, "olist_orders_dataset.csv"):
         return OLIST_DATA
-    from generator.synth import generate
+    from olist_example.synth import generate
 
     out = tmp_path_factory.mktemp("synth")
     generate(0.02, out, seed=7)

@@ -23,7 +23,7 @@ from generator.portability import TARGETS, Problem, check_compiled_project
 from generator.render.plan import plan
 from generator.render.writer import write
 from generator.spec.model import Spec
-from generator.synth import generate
+from olist_example.synth import generate
 
 from ..conftest import REPO
 from .project import make_project

@@ -19,7 +19,7 @@ from generator.load.reader import find_file, open_text
 from generator.load.replay import load_replay
 from generator.spec.model import Spec
 
-from ..conftest import OLIST_DATA
+from ..conftest import OLIST_DATA, OLIST_RULES
 from .project import make_project
 
 pytestmark = [
@@ -44,7 +44,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Spec]:
 def replayed(pg_server: Database, project: tuple[Path, Spec]) -> Database:
     root, spec = project
     db = _database(pg_server, "replay_month")
-    steps = load_replay(db, spec, OLIST_DATA, "month")
+    steps = load_replay(db, spec, OLIST_DATA, "month", rules=OLIST_RULES)
     assert 20 <= len(steps) <= 30
     build(root, db, spec, mode="builtin")
     return db
@@ -139,7 +139,7 @@ def test_replaying_again_adds_nothing_anywhere(replayed: Database, project: tupl
     before = row_counts(replayed, spec)
     with replayed.connect() as conn:
         batches = conn.execute("select count(*), sum(row_count) from landing.batches").fetchone()
-    steps = load_replay(replayed, spec, OLIST_DATA, "month")
+    steps = load_replay(replayed, spec, OLIST_DATA, "month", rules=OLIST_RULES)
     assert all(step.result.duplicate_of is not None for step in steps)
     build(root, replayed, spec, mode="builtin")
     assert row_counts(replayed, spec) == before

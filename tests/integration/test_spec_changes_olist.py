@@ -33,9 +33,9 @@ from generator.load.replay import ReplayStep, load_replay
 from generator.render.plan import plan as render
 from generator.render.writer import write
 from generator.spec.validate import load_spec
-from generator.synth import generate_batches
+from olist_example.synth import generate_batches
 
-from ..conftest import OLIST_DATA, REPO
+from ..conftest import OLIST_DATA, OLIST_RULES, REPO
 from .project import make_project
 from .vault_compare import TableContent, row_differences, vault_tables
 
@@ -122,7 +122,7 @@ class OlistVault:
             if step.result.duplicate_of is None:
                 self.build(select=self.select)
         return load_replay(self.db, self.spec, OLIST_DATA, "month", start=START, end=until,
-                           on_batch=built if build_each else None)
+                           on_batch=built if build_each else None, rules=OLIST_RULES)
 
     def build(self, **options: object) -> None:
         build(self.root, self.db, self.spec, mode="builtin", **options)  # type: ignore[arg-type]

@@ -18,7 +18,7 @@ from generator.db import Database, ensure_database
 from generator.load.landing import load_batch
 from generator.spec.model import Spec
 from generator.spec.validate import load_spec
-from generator.synth import generate_batches
+from olist_example.synth import generate_batches
 
 from ..conftest import REPO
 

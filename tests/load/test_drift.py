@@ -153,7 +153,7 @@ def test_cli_missing_column_is_one_message_without_traceback(tmp_path: Path) -> 
 
 def test_replay_maps_columns_by_name_and_keeps_the_warning(fresh_db: Database, tmp_path: Path) -> None:
     from generator.load.replay import load_replay
-    from tests.conftest import REPO
+    from tests.conftest import OLIST_RULES, REPO
     from tests.load.test_olist_replay import CUSTOMERS, CUSTOMERS_CSV, MINI, write_folder
 
     # The customers file gains a column in the middle and lists its columns in another order.
@@ -165,7 +165,7 @@ def test_replay_maps_columns_by_name_and_keeps_the_warning(fresh_db: Database, t
     folder = write_folder(tmp_path / "olist", {**MINI, CUSTOMERS: ("\n".join(moved) + "\n", False)})
     result = load_spec(REPO / "vault_spec", REPO)
     assert result.spec is not None
-    steps = load_replay(fresh_db, result.spec, folder, "month")
+    steps = load_replay(fresh_db, result.spec, folder, "month", rules=OLIST_RULES)
     assert steps and all(s.result.duplicate_of is None for s in steps)
     assert _rows(fresh_db, "select customer_id, customer_unique_id, customer_zip_code_prefix, customer_state "
                            "from landing.customers where customer_id = 'c1'") == [("c1", "u1", "01001", "SP")]

@@ -1,4 +1,4 @@
-"""Replaying an Olist snapshot as period batches: timing rules, modes, ranges, lines, errors.
+"""Replaying an Olist snapshot by the project's rules as period batches: timing rules, modes, ranges, lines, errors.
 
 Most tests use a small hand-written folder (plain and gzip files, a BOM, CRLF inside a quoted
 review comment) whose every row has a known fate; the rest check invariants on the real subset in
@@ -9,32 +9,24 @@ from __future__ import annotations
 
 import datetime as dt
 import doctest
+import functools
 import gzip
 from pathlib import Path
 
 import pytest
 
-import generator.load.olist_replay as replay
+import generator.load.replay_plan as replay
+import generator.load.replay_rules as replay_rules
 from generator.errors import DvkitError
-from generator.load.olist_replay import (
-    CUSTOMERS,
-    DEALS,
-    FILE_ORDER,
-    GEOLOCATION,
-    ITEMS,
-    LEADS,
-    ORDERS,
-    PAYMENTS,
-    PRODUCTS,
-    REVIEWS,
-    SELLERS,
-    TRANSLATION,
-    ReplayBatch,
-    period_end,
-    plan_replay,
-)
 from generator.load.reader import find_file, open_text, read_header, rows_with_lines
-from tests.conftest import OLIST_DATA
+from generator.load.replay_plan import ReplayBatch, period_end
+from tests.conftest import OLIST_DATA, OLIST_RULES
+
+# The Olist files, named as the project's replay rules name them.
+FILE_ORDER = tuple(rule.file for rule in OLIST_RULES.files)
+(ORDERS, CUSTOMERS, ITEMS, PAYMENTS, REVIEWS, PRODUCTS, SELLERS, GEOLOCATION, TRANSLATION, LEADS,
+ DEALS) = FILE_ORDER
+plan_replay = functools.partial(replay.plan_replay, rules=OLIST_RULES)
 
 T = dt.datetime
 
@@ -159,6 +151,7 @@ def as_state(batch: ReplayBatch) -> dict[str, dict[int, tuple[str, ...]]]:
 
 def test_doctests() -> None:
     assert doctest.testmod(replay).failed == 0
+    assert doctest.testmod(replay_rules).failed == 0
 
 
 def test_period_ends() -> None:

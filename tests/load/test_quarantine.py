@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import click
 import psycopg
 import pytest
 from click.testing import CliRunner
@@ -26,11 +25,12 @@ from hypothesis import strategies as st
 from rich.console import Console
 
 import generator.load.quarantine as quarantine
+from generator.cli import main
+from generator.cli.quarantine import print_quarantined, print_reconciliation
 from generator.db import Database
 from generator.errors import DvkitError
 from generator.load.landing import Extract, file_extracts, load_batch, load_extracts
 from generator.load.quarantine import CHECKS, EMPTY_FILE, FAST, RowValidator, hub_keys
-from generator.load.quarantine_cli import print_quarantined, print_reconciliation, register
 from generator.load.reader import open_text, read_header, records_with_lines
 from generator.spec.model import Spec
 from generator.spec.validate import load_spec
@@ -359,26 +359,8 @@ def test_rows_without_raw_text_are_set_aside_as_csv(fresh_db: Database, spec: Sp
 
 # -- dvkit quarantine ---------------------------------------------------------------------------------
 
-def _cli() -> click.Group:
-    """``dvkit`` itself once the command is registered there; until then a group like it."""
-    from generator.cli import main
-
-    if "quarantine" in main.commands:
-        return main
-
-    @click.group()
-    @click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=None)
-    @click.pass_context
-    def group(ctx: click.Context, project: Path | None) -> None:
-        ctx.ensure_object(dict)
-        ctx.obj["project_arg"] = project
-
-    register(group, click.Group("db"))
-    return group
-
-
 def test_the_quarantine_command_lists_what_was_set_aside(fresh_db: Database, spec: Spec, tmp_path: Path) -> None:
-    runner, cli = CliRunner(), _cli()
+    runner, cli = CliRunner(), main
     env = {"DVKIT_DATABASE_URL": fresh_db.display_url()}
     args = ["--project", str(tmp_path), "quarantine"]
     empty = runner.invoke(cli, args, env=env)
@@ -412,10 +394,6 @@ def test_the_quarantine_command_lists_what_was_set_aside(fresh_db: Database, spe
 
 
 def test_dvkit_load_strict_and_its_reconciliation(fresh_db: Database, tmp_path: Path) -> None:
-    from generator.cli import main
-
-    if "--strict" not in {opt for param in main.commands["load"].params for opt in param.opts}:
-        pytest.skip("generator/cli.py does not have `dvkit load --strict` yet")
     (tmp_path / "vault_spec").mkdir()
     (tmp_path / "vault_spec" / "sources.yml").write_text(SPEC)
     data = _data(tmp_path, HEADER + GOOD + "3,x,never,,,,,\n")

@@ -12,9 +12,9 @@ from click.testing import CliRunner
 
 from generator.cli import main
 from generator.errors import DvkitError
-from generator.synth import batches as batches_module
-from generator.synth import generate, generate_batches
-from generator.synth.batches import rows_to_change
+from olist_example.synth import batches as batches_module
+from olist_example.synth import generate, generate_batches
+from olist_example.synth.batches import rows_to_change
 
 from .test_synth import HEADERS, KINDS, LINE_END, NAMES, _field, _rows
 

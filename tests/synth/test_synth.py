@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.synth import generate
+from olist_example.synth import generate
 
 SCALE = 0.02
 SEED = 42
@@ -391,7 +391,7 @@ OLIST_DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "olist"
 
 @pytest.mark.skipif(not (OLIST_DATA / "complete").is_dir(), reason="real Olist data not present")
 def test_profile_is_the_output_of_measure() -> None:
-    from generator.synth import measure
+    from olist_example.synth import measure
 
     text = (Path(measure.__file__).parent / "profile.py").read_text(encoding="utf-8")
     assert measure.render(measure.measure(OLIST_DATA)) == text

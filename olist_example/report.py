@@ -40,6 +40,16 @@ CURRENCY = "BRL"  # Olist's prices are in Brazilian reais
 WIDTH_PX, HEIGHT_PX, DPI = 1600, 1000, 100
 
 
+def require_matplotlib() -> None:
+    """Refuse at once, saying how to fix it, when matplotlib (the ``olist`` extra) is not installed."""
+    try:
+        import matplotlib  # noqa: F401  (only whether it imports matters here)
+    except ImportError:
+        raise DvkitError("the report's chart needs matplotlib, which is not installed",
+                         hint="install the Olist example's extra: pip install -e '.[olist]' (make install does)",
+                         ) from None
+
+
 class MartsMissing(DvkitError):
     """The marts the report reads have not been built (yet)."""
 

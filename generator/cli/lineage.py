@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 from rich.text import Text
 from rich.tree import Tree
 
+from generator.cli.common import err, friendly, out, project_spec, resolve_project
+
 if TYPE_CHECKING:  # at run time only the command imports it: sqlglot would slow every other command
     from generator.compliance.lineage import LineageNode
+    from generator.db import Database
 
 DERIVATION_WIDTH = 140
 
@@ -74,9 +77,8 @@ def summary(node: LineageNode) -> str:
     return line
 
 
-def _database(project: Path) -> Any:
+def _database(project: Path) -> Database | None:
     """The project's database when it can be reached, else None (the compiled SQL then suffices)."""
-    from generator.cli import err
     from generator.db import resolve
     from generator.errors import DvkitError
 
@@ -91,39 +93,34 @@ def _database(project: Path) -> Any:
         return None
 
 
-def register(main: click.Group, db_group: click.Group) -> None:
-    """Add ``dvkit lineage`` to the command line."""
-    from generator.cli import friendly, out
+@click.command("lineage")
+@click.argument("target", metavar="MODEL.COLUMN")
+@click.option("--format", "fmt", type=click.Choice(["tree", "json"]), default="tree", show_default=True,
+              help="A tree for people, or JSON: {column, node: {relation, column, kind, derivation, value, "
+                   "inputs}}.")
+@click.pass_context
+@friendly
+def lineage_command(ctx: click.Context, target: str, fmt: str) -> None:
+    """Where a mart or business-vault column comes from, down to the source CSV column.
 
-    @main.command("lineage")
-    @click.argument("target", metavar="MODEL.COLUMN")
-    @click.option("--format", "fmt", type=click.Choice(["tree", "json"]), default="tree", show_default=True,
-                  help="A tree for people, or JSON: {column, node: {relation, column, kind, derivation, value, "
-                       "inputs}}.")
-    @click.pass_context
-    @friendly
-    def lineage_command(ctx: click.Context, target: str, fmt: str) -> None:
-        """Where a mart or business-vault column comes from, down to the source CSV column.
+    Traced with sqlglot over the SQL dbt compiled for both dbt projects: marts and business
+    vault, raw vault, staging, landing, then the file and column of the spec's source.
+    """
+    from generator.compliance.lineage import lineage, to_json
 
-        Traced with sqlglot over the SQL dbt compiled for both dbt projects: marts and business
-        vault, raw vault, staging, landing, then the file and column of the spec's source.
-        """
-        from generator import cli
-        from generator.compliance.lineage import lineage, to_json
-
-        project = cli._resolve_project(ctx)
-        spec = cli._spec(project)
-        node = lineage(project, spec, _database(project), target)
-        name = target.strip()
-        if fmt == "json":
-            out.print(json.dumps(to_json(name, node), indent=2), markup=False, emoji=False, highlight=False)
-            return
-        tree = render_tree(name, node)
-        if out.is_terminal:
-            out.print(tree)  # long labels fold within the terminal's width
-        else:
-            # Piped or captured: one line per column, never cut or folded, so that grep finds it.
-            wide = Console(file=out.file, width=max(out.width, _width(name, node)), highlight=False,
-                           soft_wrap=True, color_system=None)
-            wide.print(tree)
-        out.print(summary(node), markup=False, emoji=False)
+    project = resolve_project(ctx)
+    spec = project_spec(project)
+    node = lineage(project, spec, _database(project), target)
+    name = target.strip()
+    if fmt == "json":
+        out.print(json.dumps(to_json(name, node), indent=2), markup=False, emoji=False, highlight=False)
+        return
+    tree = render_tree(name, node)
+    if out.is_terminal:
+        out.print(tree)  # long labels fold within the terminal's width
+    else:
+        # Piped or captured: one line per column, never cut or folded, so that grep finds it.
+        wide = Console(file=out.file, width=max(out.width, _width(name, node)), highlight=False,
+                       soft_wrap=True, color_system=None)
+        wide.print(tree)
+    out.print(summary(node), markup=False, emoji=False)

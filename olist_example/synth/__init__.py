@@ -4,7 +4,7 @@ The real Olist files may not be shipped (CC BY-NC-SA), so dvkit can generate fil
 shape: same eleven files, headers, quoting, line endings, referential integrity and measured
 distributions (see ``profile.py``), at any scale, deterministically from a seed::
 
-    from generator.synth import generate, generate_batches
+    from olist_example.synth import generate, generate_batches
     counts = generate(0.1, Path("data/olist"), seed=42)
     # or a snapshot in batch_000/ and change batches batch_001/ ... that give satellites history
     written = generate_batches(0.1, Path("data/olist"), seed=42, batches=3, change_rate=0.01)

@@ -1,8 +1,11 @@
-"""Replay one Olist snapshot as a series of period extracts, so the vault gets real history.
+"""Replay one snapshot as a series of period extracts, so the vault gets real history.
 
-Olist publishes a single snapshot, but its timestamps tell how each order moved. :func:`plan_replay`
-reads the snapshot folder once and yields one :class:`ReplayBatch` per period (day, week or month):
-the rows of every file as they stood at the period end E, which becomes the batch's load time.
+A source system often hands over a single snapshot, but its timestamps tell how each row arrived
+and changed. :func:`plan_replay` reads the snapshot folder once and yields one :class:`ReplayBatch`
+per period (day, week or month): the rows of every file as they stood at the period end E, which
+becomes the batch's load time. Which timestamp makes a row appear and which fields show when is
+data: the :class:`~generator.load.replay_rules.ReplayRules` of the snapshot (their format is in
+``generator/load/replay_rules.py``; the Olist example's are in the project's ``replay_rules.yml``).
 Nothing here touches a database; the loader COPYs each extract, keeping file name and line.
 
 Periods: a day ends at 23:59:59; a week is the ISO week (Monday to Sunday) and ends on Sunday at
@@ -12,44 +15,26 @@ shows everything; ``start``/``end`` choose the first/last period (the periods ho
 Periods in which nothing is delivered produce no batch, but the first batch of a range always
 exists.
 
-Derivation rules, at a period end E:
+Whatever the rules:
 
-- **orders**: an order exists once ``order_purchase_timestamp <= E``. Approved, carrier and
-  delivered timestamps later than E are shown empty; the estimated delivery date is known from the
-  purchase. Status: if E >= the latest of the order's non-empty timestamps (purchase, approved,
-  carrier, delivered), the snapshot's own status; otherwise the status implied by the visible
-  timestamps: ``delivered`` if delivered is visible, else ``shipped`` if carrier is visible, else
-  ``approved`` if approved is visible, else ``created``.
-- **customers**: a customer row appears with its order (the first order referencing its
-  customer_id that exists at E).
-- **order items, payments**: appear with their order and do not change afterwards.
-- **reviews**: a review appears once ``review_creation_date <= E``, with the answer timestamp empty
-  until ``review_answer_timestamp <= E``.
-- **products, sellers**: appear once first referenced by an item of an existing order. Sellers also
-  appear once referenced by a won deal (``won_date <= E``) if present in the sellers file.
-- **marketing qualified leads**: at ``first_contact_date`` (that day's 00:00:00 <= E);
-  **closed deals**: at ``won_date <= E``.
-- **reference data** (geolocation, category translation): delivered in the first batch.
 - **rows without timing**: a row whose timestamps are all empty or unparseable is delivered in the
-  first batch, as it is (never dropped). If only the timestamp that makes a row appear (purchase,
-  review creation) is missing, the row appears at its earliest parseable timestamp. An unparseable
-  timestamp is shown as it is and plays no part in the timing.
-- **rows never referenced** (products, sellers, customers without an order; items and payments of
-  an order missing from the orders file) appear in the batch of the last period of the data, the
-  last batch of the default range: nothing is lost.
+  first batch, as it is (never dropped). An unparseable timestamp is shown as it is and plays no
+  part in the timing.
+- **rows never referenced** (a row appearing with a key that no row publishes) appear in the batch
+  of the last period of the data, the last batch of the default range: nothing is lost.
 - **changes** (``full=False``, the default): a batch holds only the rows that are new or whose
   derived fields changed since the previous period end; the first batch of a range holds
   everything known at its end. **full** (``full=True``): each batch holds every row known at its
   end, reference data included, as a full extract would. Both modes give batches at the same
   period ends.
 
-Every batch has one extract per Olist file present in the folder (possibly with no rows); files
-missing from the folder are absent. Every row of every file is delivered at least once by the end
-of the default range. Rows of an extract are in snapshot line order; blank lines carry no row. The
-output is deterministic.
+Every batch has one extract per file of the rules present in the folder (possibly with no rows);
+files missing from the folder are absent. Every row of every file is delivered at least once by the
+end of the default range. Rows of an extract are in snapshot line order; blank lines carry no row.
+The output is deterministic.
 
 How: each file is read once; for every row the few instants at which its derived fields change
-(appearance, approval, carrier, delivery, final status, answer) are computed up front as a short
+(appearance, each ``shown_from`` column, the final status) are computed up front as a short
 *history* of versions. Those instants are bucketed by period, so each batch touches only the rows
 that change in it (plus, in full mode, a pass over the rows already known).
 """
@@ -58,31 +43,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from generator.errors import DvkitError
 from generator.load.reader import find_file, open_text, read_header, rows_with_lines
+from generator.load.replay_rules import FileRule, ReplayRules, StatusRule
 
 PERIODS = ("day", "week", "month")
-
-ORDERS = "olist_orders_dataset.csv"
-CUSTOMERS = "olist_customers_dataset.csv"
-ITEMS = "olist_order_items_dataset.csv"
-PAYMENTS = "olist_order_payments_dataset.csv"
-REVIEWS = "olist_order_reviews_dataset.csv"
-PRODUCTS = "olist_products_dataset.csv"
-SELLERS = "olist_sellers_dataset.csv"
-GEOLOCATION = "olist_geolocation_dataset.csv"
-TRANSLATION = "product_category_name_translation.csv"
-LEADS = "olist_marketing_qualified_leads_dataset.csv"
-DEALS = "olist_closed_deals_dataset.csv"
-#: The order of the extracts in every batch (Kaggle's listing: e-commerce, then the funnel).
-FILE_ORDER = (ORDERS, CUSTOMERS, ITEMS, PAYMENTS, REVIEWS, PRODUCTS, SELLERS, GEOLOCATION, TRANSLATION,
-              LEADS, DEALS)
-REFERENCE_FILES = (GEOLOCATION, TRANSLATION)
 
 Fields = tuple[str, ...]
 Row = tuple[int, Fields]  # (line in the snapshot file, fields)
@@ -106,7 +76,7 @@ class ReplayBatch:
     """The sources as they stood at ``period_end``, the batch's load time."""
 
     period_end: dt.datetime  # the load time: last second of the period, e.g. 2017-01-31 23:59:59
-    extracts: dict[str, Extract]  # keyed by the Kaggle file name without .gz, e.g. "olist_orders_dataset.csv"
+    extracts: dict[str, Extract]  # keyed by the file name of the rules, e.g. "olist_orders_dataset.csv"
 
 
 @dataclass
@@ -133,8 +103,8 @@ _Source = _Table | _Reference
 
 
 def plan_replay(data_dir: Path, period: str, start: dt.date | None = None, end: dt.date | None = None,
-                full: bool = False) -> Iterator[ReplayBatch]:
-    """The batches replaying the snapshot in ``data_dir``, one per non-empty period, oldest first.
+                full: bool = False, *, rules: ReplayRules) -> Iterator[ReplayBatch]:
+    """The batches replaying the snapshot in ``data_dir`` by ``rules``, one per non-empty period, oldest first.
 
     The folder is read (and the arguments checked) when this is called; the batches are then built
     one at a time as they are consumed.
@@ -145,10 +115,10 @@ def plan_replay(data_dir: Path, period: str, start: dt.date | None = None, end: 
         raise DvkitError(f"the replay starts after it ends ({start} > {end})",
                          hint="give a start date on or before the end date")
     data_dir = Path(data_dir)
-    if find_file(data_dir, ORDERS) is None:
-        raise DvkitError(f"{data_dir}: no {ORDERS} (or .gz) in the folder",
-                         hint="point the replay at a folder holding the Olist snapshot files")
-    sources = _read_snapshot(data_dir)
+    if find_file(data_dir, rules.required) is None:
+        raise DvkitError(f"{data_dir}: no {rules.required} (or .gz) in the folder",
+                         hint=f"point the replay at a folder holding the {rules.name} snapshot files")
+    sources = _read_snapshot(data_dir, rules)
     earliest, latest = _data_bounds(sources)
     first_end, last_end = _replay_range(earliest, latest, period, start, end)
     # Rows known only at the end of the data belong to the last period of the data.
@@ -246,55 +216,49 @@ class _RawFile:
     path: Path
     header: list[str]
     rows: list[Row]
+    expected: str  # whose files the rules describe, for the hint
 
     def column(self, name: str) -> int:
         """The position of a column the replay needs."""
         if name not in self.header:
             raise DvkitError(f"{self.path.name}:1: no column '{name}', which the replay needs",
-                             hint="the replay expects the Kaggle Olist files with their original headers")
+                             hint=f"the replay rules expect the {self.expected} files with their original headers")
         return self.header.index(name)
 
     def table(self, histories: list[History]) -> _Table:
         return _Table(self.path.name, [line for line, _ in self.rows], histories)
 
 
-def _read_snapshot(data_dir: Path) -> dict[str, _Source]:
-    """Every Olist file of the folder, each read once, with the timing of each row derived."""
-    raw = {key: _read_rows(path) for key in FILE_ORDER if (path := find_file(data_dir, key)) is not None}
-    # When each key value is first referenced by an existing row: children appear with parents.
-    appears: dict[str, dict[str, dt.datetime]] = {"order_id": {}, "customer_id": {}, "product_id": {},
-                                                  "seller_id": {}}
-    tables: dict[str, _Table] = {}
-
-    def derive(key: str, histories: Callable[[_RawFile], list[History]], references: tuple[str, ...] = ()) -> None:
-        if key in raw:
-            tables[key] = raw[key].table(histories(raw[key]))
-            _note_references(raw[key], tables[key], {column: appears[column] for column in references})
-
-    def following(column: str) -> Callable[[_RawFile], list[History]]:
-        return lambda file: _referenced_histories(file, column, appears[column])
-
-    # Parents before children, so that every reference is known when a child is derived.
-    derive(ORDERS, _order_histories, ("order_id", "customer_id"))
-    derive(CUSTOMERS, following("customer_id"))
-    derive(ITEMS, following("order_id"), ("product_id", "seller_id"))
-    derive(PAYMENTS, following("order_id"))
-    derive(REVIEWS, _review_histories)
-    derive(LEADS, lambda file: _stamped_histories(file, "first_contact_date"))
-    derive(DEALS, lambda file: _stamped_histories(file, "won_date"), ("seller_id",))
-    derive(PRODUCTS, following("product_id"))
-    derive(SELLERS, following("seller_id"))
-    references = {key: _Reference(raw[key].path.name, tuple(raw[key].rows)) for key in REFERENCE_FILES if key in raw}
-    sources: dict[str, _Source] = {**tables, **references}
-    return {key: sources[key] for key in FILE_ORDER if key in sources}
+def _read_snapshot(data_dir: Path, rules: ReplayRules) -> dict[str, _Source]:
+    """Every file of the rules present in the folder, each read once, with the timing of each row derived."""
+    raw = {rule.file: _read_rows(path, rules.name)
+           for rule in rules.files if (path := find_file(data_dir, rule.file)) is not None}
+    # When each key value is first held by an existing row: rows appearing with it follow.
+    appears: dict[str, dict[str, dt.datetime]] = {key: {} for rule in rules.files for key in rule.publishes}
+    sources: dict[str, _Source] = {}
+    # Publishers before the files appearing with their keys, so every key is known when it is needed.
+    for rule in rules.derivation_order():
+        file = raw.get(rule.file)
+        if file is None:
+            continue
+        if rule.reference:
+            sources[rule.file] = _Reference(file.path.name, tuple(file.rows))
+            continue
+        if rule.appears_with is not None:
+            histories = _referenced_histories(file, rule.appears_with, appears[rule.appears_with])
+        else:
+            histories = _timed_histories(file, rule)
+        table = sources[rule.file] = file.table(histories)
+        _note_references(file, table, {key: appears[key] for key in rule.publishes})
+    return {rule.file: sources[rule.file] for rule in rules.files if rule.file in sources}
 
 
-def _read_rows(path: Path) -> _RawFile:
+def _read_rows(path: Path, expected: str) -> _RawFile:
     """Read one file; blank lines carry no row."""
     with open_text(path) as handle:
         header = read_header(handle, path)
         rows = [(line, tuple(fields)) for line, fields in rows_with_lines(handle) if fields]
-    return _RawFile(path, header, rows)
+    return _RawFile(path, header, rows, expected)
 
 
 def _field(fields: Fields, index: int) -> str:
@@ -345,98 +309,73 @@ def _settled(history: History, data_end: dt.datetime) -> History:
 # --- per-row histories --------------------------------------------------------------------------
 
 
-def _stamped_histories(raw: _RawFile, column: str) -> list[History]:
-    """Rows that appear at one timestamp (leads, deals) and never change."""
-    position = raw.column(column)
-    return [((parse_instant(_field(fields, position)) or FIRST, fields),) for _, fields in raw.rows]
-
-
 def _referenced_histories(raw: _RawFile, key_column: str, appears: dict[str, dt.datetime]) -> list[History]:
     """Rows that appear when their key is first referenced (``appears``); unreferenced ones at the end."""
     position = raw.column(key_column)
     return [((appears.get(_field(fields, position), LAST), fields),) for _, fields in raw.rows]
 
 
-def _review_histories(raw: _RawFile) -> list[History]:
-    created = raw.column("review_creation_date")
-    answered = raw.column("review_answer_timestamp")
-    return [_review_history(fields, created, answered) for _, fields in raw.rows]
+@dataclass(frozen=True)
+class _Status:
+    """A status rule by column position: ``implied`` pairs a timestamp's position with a value."""
+
+    column: int
+    implied: tuple[tuple[int, str], ...]
+    otherwise: str
 
 
-def _review_history(fields: Fields, created_at: int, answered_at: int) -> History:
-    """A review appears when created; its answer timestamp shows once answered.
+def _timed_histories(raw: _RawFile, rule: FileRule) -> list[History]:
+    assert rule.appears_at is not None
+    appears_at = raw.column(rule.appears_at)
+    shown = [raw.column(name) for name in rule.shown_from]
+    status = _status(raw, rule.status) if rule.status is not None else None
+    return [_timed_history(fields, appears_at, shown, status) for _, fields in raw.rows]
 
-    >>> _review_history(("r", "2018-01-04 00:00:00", "2018-01-05 23:30:00"), 1, 2)[0]
+
+def _status(raw: _RawFile, rule: StatusRule) -> _Status:
+    return _Status(raw.column(rule.column), tuple((raw.column(name), value) for name, value in rule.implied),
+                   rule.otherwise)
+
+
+def _timed_history(fields: Fields, appears_at: int, shown: Sequence[int], status: _Status | None) -> History:
+    """The versions of one row: one per distinct instant at which one of its timestamps becomes visible.
+
+    >>> _timed_history(("r", "2018-01-04 00:00:00", "2018-01-05 23:30:00"), 1, [2], None)[0]
     (datetime.datetime(2018, 1, 4, 0, 0), ('r', '2018-01-04 00:00:00', ''))
     """
-    created = parse_instant(_field(fields, created_at))
-    answered = parse_instant(_field(fields, answered_at))
-    appear = created or answered
-    if appear is None:
-        return ((FIRST, fields),)
-    if answered is None or answered <= appear:
-        return ((appear, fields),)
-    return ((appear, _hidden(fields, (answered_at,))), (answered, fields))
-
-
-@dataclass(frozen=True)
-class _OrderColumns:
-    status: int
-    purchase: int
-    approved: int
-    carrier: int
-    delivered: int
-
-    @property
-    def stamps(self) -> tuple[int, int, int, int]:
-        """The timing columns, purchase first."""
-        return self.purchase, self.approved, self.carrier, self.delivered
-
-
-def _order_histories(raw: _RawFile) -> list[History]:
-    columns = _OrderColumns(*(raw.column(name) for name in (
-        "order_status", "order_purchase_timestamp", "order_approved_at", "order_delivered_carrier_date",
-        "order_delivered_customer_date")))
-    return [_order_history(fields, columns) for _, fields in raw.rows]
-
-
-def _order_history(fields: Fields, columns: _OrderColumns) -> History:
-    """The versions of one order: one per distinct instant at which a timestamp becomes visible."""
-    stamps = {position: parse_instant(_field(fields, position)) for position in columns.stamps}
-    known = [at for at in stamps.values() if at is not None]
+    appeared = parse_instant(_field(fields, appears_at))
+    stamps = {position: parse_instant(_field(fields, position)) for position in shown}
+    known = [at for at in (appeared, *stamps.values()) if at is not None]
     if not known:
         return ((FIRST, fields),)
-    appear = stamps[columns.purchase] or min(known)
+    appear = appeared or min(known)
     latest = max(known)
-    # A timestamp earlier than the purchase (it happens in the data) is visible from the purchase on.
+    # A timestamp earlier than the appearance (it happens in real data) is visible from the appearance on.
     instants = sorted({max(appear, at) for at in known})
-    return _without_repeats([(at, _order_at(fields, columns, stamps, latest, at)) for at in instants])
+    return _without_repeats([(at, _row_at(fields, stamps, status, latest, at)) for at in instants])
 
 
-def _order_at(fields: Fields, columns: _OrderColumns, stamps: dict[int, dt.datetime | None],
-              latest: dt.datetime, at: dt.datetime) -> Fields:
-    """The order as it stood at ``at`` (at or after its appearance)."""
+def _row_at(fields: Fields, stamps: dict[int, dt.datetime | None], status: _Status | None,
+            latest: dt.datetime, at: dt.datetime) -> Fields:
+    """The row as it stood at ``at`` (at or after its appearance)."""
     later = [position for position, stamp in stamps.items() if stamp is not None and stamp > at]
     shown = _hidden(fields, later)
-    if at >= latest:
-        return shown  # everything has happened: the snapshot's own status holds
-    return _replaced(shown, columns.status, _implied_status(shown, columns))
+    if status is None or at >= latest:
+        return shown  # everything has happened: the snapshot's own values hold
+    return _replaced(shown, status.column, _implied_status(shown, status))
 
 
-def _implied_status(shown: Fields, columns: _OrderColumns) -> str:
-    """The status the visible timestamps imply, before the order reached its final status.
+def _implied_status(shown: Fields, status: _Status) -> str:
+    """The value the visible timestamps imply, before the row reached its final status.
 
-    >>> cols = _OrderColumns(status=0, purchase=1, approved=2, carrier=3, delivered=4)
-    >>> _implied_status(("delivered", "p", "a", "", ""), cols), _implied_status(("x", "p", "", "", ""), cols)
+    >>> rule = _Status(column=0, implied=((4, "delivered"), (3, "shipped"), (2, "approved")), otherwise="created")
+    >>> _implied_status(("delivered", "p", "a", "", ""), rule), _implied_status(("x", "p", "", "", ""), rule)
     ('approved', 'created')
     """
-    if _field(shown, columns.delivered):
-        return "delivered"
-    if _field(shown, columns.carrier):
-        return "shipped"
-    if _field(shown, columns.approved):
-        return "approved"
-    return "created"
+    for position, value in status.implied:
+        if _field(shown, position):
+            return value
+    return status.otherwise
 
 
 def _hidden(fields: Fields, positions: Sequence[int]) -> Fields:

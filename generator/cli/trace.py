@@ -5,16 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
+from typing import TextIO
 
 import click
+
+from generator.cli.common import friendly, out, project_spec, resolve_project
+from generator.errors import DvkitError
 
 FORMATS = ("table", "json", "html")
 
 
 def parse_as_of(text: str | None) -> dt.datetime | None:
     """An ISO-8601 date or time (``2017-10-15``, ``2017-10-15 12:00:00``, ``...T12:00:00+02:00``, ``...Z``)."""
-    from generator.errors import DvkitError
-
     if text is None:
         return None
     cleaned = text.strip()
@@ -32,46 +34,35 @@ def default_html_path(project: Path, entity: str, key: str) -> Path:
     return project / ".dvkit" / f"trace-{entity}-{safe[:100]}.html"
 
 
-def register(main: click.Group, db_group: click.Group) -> None:
-    """Add ``dvkit trace`` to the command line."""
+@click.command("trace")
+@click.argument("entity")
+@click.argument("key")
+@click.option("--as-of", "as_of", default=None, metavar="TIMESTAMP",
+              help="Only what the vault knew then (ISO 8601; a date means its midnight; naive = UTC).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+              help="table for the terminal, json (documented, stable), html (a printable dossier).")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to FILE (default: stdout; html: .dvkit/trace-ENTITY-KEY.html).")
+@click.pass_context
+@friendly
+def trace_command(ctx: click.Context, entity: str, key: str, as_of: str | None, fmt: str,
+                  out_file: Path | None) -> None:
+    """Every version of every satellite, link and erasure of one KEY of hub ENTITY, in time order.
 
-    @main.command("trace")
-    @click.argument("entity")
-    @click.argument("key")
-    @click.option("--as-of", "as_of", default=None, metavar="TIMESTAMP",
-                  help="Only what the vault knew then (ISO 8601; a date means its midnight; naive = UTC).")
-    @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
-                  help="table for the terminal, json (documented, stable), html (a printable dossier).")
-    @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                  help="Write to FILE (default: stdout; html: .dvkit/trace-ENTITY-KEY.html).")
-    @click.pass_context
-    def trace_command(ctx: click.Context, entity: str, key: str, as_of: str | None, fmt: str,
-                      out_file: Path | None) -> None:
-        """Every version of every satellite, link and erasure of one KEY of hub ENTITY, in time order.
-
-        KEY is typed as a person would (any case, stray spaces): it is hashed like the vault hashes it.
-        Each event shows its load time, effective time, record source, batch, source file and line,
-        and what changed since the previous version.
-        """
-        from generator.cli import friendly
-
-        friendly(_run)(ctx, entity, key, as_of, fmt, out_file)
-
-
-
-def _run(ctx: click.Context, entity: str, key: str, as_of_text: str | None, fmt: str, out_file: Path | None) -> None:
+    KEY is typed as a person would (any case, stray spaces): it is hashed like the vault hashes it.
+    Each event shows its load time, effective time, record source, batch, source file and line,
+    and what changed since the previous version.
+    """
     from rich.console import Console
 
-    from generator.cli import _resolve_project, _spec, out
     from generator.compliance.trace import trace
     from generator.compliance.trace_render import to_html, to_json, to_table
     from generator.db import resolve
-    from generator.errors import DvkitError
 
-    as_of = parse_as_of(as_of_text)
-    project = _resolve_project(ctx)
-    spec = _spec(project)
-    result = trace(resolve(project), spec, entity, key, as_of)
+    as_of_time = parse_as_of(as_of)
+    project = resolve_project(ctx)
+    spec = project_spec(project)
+    result = trace(resolve(project), spec, entity, key, as_of_time)
     if fmt == "table":
         if out_file is None:
             to_table(result, out)
@@ -97,9 +88,7 @@ def _run(ctx: click.Context, entity: str, key: str, as_of_text: str | None, fmt:
               markup=False)
 
 
-def _open(path: Path):  # type: ignore[no-untyped-def]
-    from generator.errors import DvkitError
-
+def _open(path: Path) -> TextIO:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         return path.open("w", encoding="utf-8")

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from generator.cli.common import friendly, out, resolve_project
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -17,31 +19,22 @@ FORMATS = ("table", "json")
 RAW_WIDTH = 80  # characters of a raw row shown in the table (json has all of it)
 
 
-def register(main: click.Group, db_group: click.Group) -> None:
-    """Add ``dvkit quarantine`` to the command line (``db_group`` is not used)."""
+@click.command("quarantine")
+@click.option("--batch", "batch_id", type=int, default=None, help="Only this batch (default: every batch).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+              help="table for the terminal; json: {rows: [...], files: [...]}, every raw text in full.")
+@click.pass_context
+@friendly
+def quarantine_command(ctx: click.Context, batch_id: int | None, fmt: str) -> None:
+    """List the source rows set aside by `dvkit load`: file, line, reason and raw text.
 
-    @main.command("quarantine")
-    @click.option("--batch", "batch_id", type=int, default=None, help="Only this batch (default: every batch).")
-    @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
-                  help="table for the terminal; json: {rows: [...], files: [...]}, every raw text in full.")
-    @click.pass_context
-    def quarantine_command(ctx: click.Context, batch_id: int | None, fmt: str) -> None:
-        """List the source rows set aside by `dvkit load`: file, line, reason and raw text.
-
-        Also shows, per file, the reconciliation: rows read = rows loaded + rows quarantined
-        (every file of the batch with --batch, else the files that had rows set aside).
-        """
-        from generator.cli import friendly
-
-        friendly(_run)(ctx, batch_id, fmt)
-
-
-def _run(ctx: click.Context, batch_id: int | None, fmt: str) -> None:
-    from generator.cli import _resolve_project, out
+    Also shows, per file, the reconciliation: rows read = rows loaded + rows quarantined
+    (every file of the batch with --batch, else the files that had rows set aside).
+    """
     from generator.db import resolve
     from generator.load.quarantine import quarantined
 
-    with resolve(_resolve_project(ctx)).connect() as conn:
+    with resolve(resolve_project(ctx)).connect() as conn:
         found = quarantined(conn, batch_id)
     if fmt == "json":
         click.echo(to_json(found))

@@ -1,0 +1,47 @@
+"""``dvkit db grant-reviewer ROLE``: a database role that reads the vault and writes nothing."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from generator.cli.common import friendly, out, project_spec, resolve_project
+from generator.errors import DvkitError
+
+
+@click.command("grant-reviewer")
+@click.argument("role")
+@click.option("--password-env", "password_env", metavar="VAR", default=None,
+              help="Environment variable holding the role's password (not needed on the embedded server).")
+@click.pass_context
+@friendly
+def grant_reviewer(ctx: click.Context, role: str, password_env: str | None) -> None:
+    """Create or update ROLE: reads the vault, business vault, marts and erasure log; writes nothing."""
+    from generator.compliance.roles import READ_SCHEMAS, reviewer_database
+    from generator.compliance.roles import grant_reviewer as run_grant
+    from generator.db import resolve
+
+    password = None
+    if password_env is not None:
+        password = os.environ.get(password_env)
+        if not password:
+            raise DvkitError(f"the environment variable {password_env} is not set or empty",
+                             hint=f"export {password_env}=... first (the password is never printed)")
+    project = resolve_project(ctx)
+    database = resolve(project)
+    result = run_grant(database, role, password, project_spec(project))
+    action = "created" if result.created else "updated"
+    out.print(f"role {role} {action}: reads {', '.join(READ_SCHEMAS)}, dvkit.erasure_log and the "
+              "non-personal columns of landing (for source lines); no staging, no writes", markup=False)
+    for schema in result.schemas_created:
+        out.print(f"schema {schema} created (empty until the next build)", markup=False)
+    for note in result.notes:
+        out.print(f"note: {note}", markup=False)
+    reviewer = reviewer_database(database, role)  # no password in what is printed
+    out.print(f"connect as it: psql '{reviewer.display_url()}'", markup=False)
+    if password:
+        out.print(f"  (password: the value of ${password_env})", markup=False)
+    elif not database.embedded:
+        out.print("  (no password set: give one with --password-env VAR if the server asks for it)",
+                  markup=False)
