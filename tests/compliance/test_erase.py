@@ -28,10 +28,9 @@ from generator.db import Database, ensure_database
 from generator.errors import DvkitError
 from generator.hashing import hash_key, hashdiff
 from generator.load.landing import load_batch
-from generator.load.reader import find_file
 from generator.spec.model import Spec
 
-from ..conftest import OLIST_DATA
+from ..conftest import olist_data
 from ..integration.project import make_project
 
 pytestmark = [pytest.mark.db, pytest.mark.dbt]
@@ -74,16 +73,17 @@ def _dicts(db: Database, query: sql.Composable | str, params: Any = ()) -> list[
 
 @pytest.fixture(scope="module")
 def vault(pg_server: Database, tmp_path_factory: pytest.TempPathFactory) -> Vault:
-    if find_file(OLIST_DATA, "olist_customers_dataset.csv") is None:
-        pytest.skip("needs the Olist data")
     root, spec = make_project(tmp_path_factory.mktemp("erase"), business_vault="all")
     name = f"erase_{uuid.uuid4().hex[:8]}"
     ensure_database(pg_server, name)
     db = Database(**{**pg_server.__dict__, "dbname": name})
-    load_batch(db, spec, OLIST_DATA, dt.datetime(2020, 1, 1))
-    # A second delivery: one customer moves, so its satellite holds two versions.
+    load_batch(db, spec, olist_data(), dt.datetime(2020, 1, 1))
+    # A second delivery: one customer (a person with one customer id) moves, so its satellite holds
+    # two versions.
     row = _dicts(db, "select customer_id, customer_unique_id from landing.customers "
-                     "where customer_city is not null order by customer_unique_id limit 1")[0]
+                     "where customer_city is not null and customer_unique_id in ("
+                     "    select customer_unique_id from landing.customers group by 1 having count(*) = 1) "
+                     "order by customer_unique_id limit 1")[0]
     moved = tmp_path_factory.mktemp("moved")
     with (moved / "olist_customers_dataset.csv").open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, quoting=csv.QUOTE_ALL)

@@ -30,10 +30,9 @@ from generator.compliance.lineage import (
 )
 from generator.db import Database, ensure_database
 from generator.errors import DvkitError
-from generator.load.reader import find_file
 from generator.spec.model import Origin, Source, Spec
 
-from ..conftest import OLIST_DATA
+from ..conftest import olist_data
 
 # -- a small project ---------------------------------------------------------------------------------
 
@@ -321,8 +320,6 @@ def test_the_command_prints_json_and_friendly_errors(small: Path, monkeypatch: p
 
 # -- integration: the Olist vault and marts ------------------------------------------------------------
 
-OLIST = pytest.mark.skipif(find_file(OLIST_DATA, "olist_orders_dataset.csv") is None,
-                           reason="needs the Olist data")
 
 
 @pytest.fixture(scope="module")
@@ -338,7 +335,7 @@ def olist(pg_server: Database, tmp_path_factory: pytest.TempPathFactory) -> tupl
     copy_business_vault(root)
     ensure_database(pg_server, "lineage")
     db = Database(**{**pg_server.__dict__, "dbname": "lineage"})
-    load_batch(db, spec, OLIST_DATA)
+    load_batch(db, spec, olist_data())
     build(root, db, spec, mode="builtin")
     return root, spec, db
 
@@ -349,7 +346,6 @@ def graph(olist: tuple[Path, Spec, Database]) -> LineageGraph:
     return LineageGraph(root, spec, db)
 
 
-@OLIST
 @pytest.mark.db
 @pytest.mark.dbt
 def test_item_price_reaches_the_items_file(olist: tuple[Path, Spec, Database]) -> None:
@@ -362,7 +358,6 @@ def test_item_price_reaches_the_items_file(olist: tuple[Path, Spec, Database]) -
     assert [leaf.label for leaf in node.leaves()] == ["olist_order_items_dataset.csv : price"]
 
 
-@OLIST
 @pytest.mark.db
 @pytest.mark.dbt
 def test_order_value_branches_to_price_and_freight(graph: LineageGraph) -> None:
@@ -374,7 +369,6 @@ def test_order_value_branches_to_price_and_freight(graph: LineageGraph) -> None:
     assert landing == {"landing.order_items.freight_value", "landing.order_items.price"}
 
 
-@OLIST
 @pytest.mark.db
 @pytest.mark.dbt
 def test_hash_keys_and_dates_lead_to_their_columns(graph: LineageGraph) -> None:
@@ -394,7 +388,6 @@ def test_hash_keys_and_dates_lead_to_their_columns(graph: LineageGraph) -> None:
     assert {leaf.column for leaf in pit.leaves()} == {"order_id"}
 
 
-@OLIST
 @pytest.mark.db
 @pytest.mark.dbt
 def test_every_column_of_the_marts_and_business_vault_resolves(olist: tuple[Path, Spec, Database],
@@ -417,7 +410,6 @@ def test_every_column_of_the_marts_and_business_vault_resolves(olist: tuple[Path
     assert time.monotonic() - started < 30
 
 
-@OLIST
 @pytest.mark.db
 @pytest.mark.dbt
 def test_the_command_on_the_built_project(olist: tuple[Path, Spec, Database], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -431,7 +423,6 @@ def test_the_command_on_the_built_project(olist: tuple[Path, Spec, Database], mo
     assert any(line.endswith("olist_order_items_dataset.csv : price") for line in lines)
 
 
-@OLIST
 @pytest.mark.db
 @pytest.mark.dbt
 def test_a_changed_model_is_compiled_again(olist: tuple[Path, Spec, Database]) -> None:

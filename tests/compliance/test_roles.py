@@ -20,16 +20,14 @@ from generator.compliance.roles import grant_reviewer, reviewer_database
 from generator.db import Database, ensure_database
 from generator.errors import DvkitError
 from generator.load.landing import load_batch
-from generator.load.reader import find_file
 from generator.spec.model import Spec
 
-from ..conftest import OLIST_DATA
+from ..conftest import olist_data
 from ..integration.project import make_project
 
 pytestmark = [
     pytest.mark.db,
     pytest.mark.dbt,
-    pytest.mark.skipif(find_file(OLIST_DATA, "olist_customers_dataset.csv") is None, reason="needs the Olist data"),
 ]
 
 READABLE = ("raw_vault", "business_vault", "marts")
@@ -51,7 +49,7 @@ def vault(pg_server: Database, tmp_path_factory: pytest.TempPathFactory) -> Iter
     name = f"roles_{uuid.uuid4().hex[:8]}"
     ensure_database(pg_server, name)
     db = Database(**{**pg_server.__dict__, "dbname": name})
-    load_batch(db, spec, OLIST_DATA, dt.datetime(2020, 1, 1))
+    load_batch(db, spec, olist_data(), dt.datetime(2020, 1, 1))
     build(root, db, spec, mode="builtin")
     with db.connect() as conn:
         key = conn.execute("select review_id from landing.order_reviews "

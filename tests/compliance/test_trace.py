@@ -26,13 +26,12 @@ from generator.load.reader import find_file, open_text, read_header, rows_with_l
 from generator.load.replay import load_replay
 from generator.spec.model import Spec
 
-from ..conftest import OLIST_DATA, OLIST_RULES
+from ..conftest import OLIST_RULES, olist_data
 from ..integration.project import make_project
 
 pytestmark = [
     pytest.mark.db,
     pytest.mark.dbt,
-    pytest.mark.skipif(find_file(OLIST_DATA, "olist_orders_dataset.csv") is None, reason="needs the Olist data"),
 ]
 ORDERS_FILE = "olist_orders_dataset.csv.gz"
 TOP_KEYS = ["schema", "entity", "key", "hash_key", "hash_algorithm", "as_of", "generated_from", "hub", "events",
@@ -47,7 +46,7 @@ def vault(pg_server: Database, tmp_path_factory: pytest.TempPathFactory) -> tupl
     name = f"trace_{uuid.uuid4().hex[:8]}"
     ensure_database(pg_server, name)
     db = Database(**{**pg_server.__dict__, "dbname": name})
-    load_replay(db, spec, OLIST_DATA, "month", rules=OLIST_RULES)
+    load_replay(db, spec, olist_data(), "month", rules=OLIST_RULES)
     build(root, db, spec, mode="builtin")
     return root, spec, db
 
@@ -81,7 +80,7 @@ def _status_rows(db: Database, order: str) -> list[tuple[Any, ...]]:
 
 
 def _csv_line(file_name: str, column: int, value: str) -> int:
-    path = find_file(OLIST_DATA, file_name.removesuffix(".gz"))
+    path = find_file(olist_data(), file_name.removesuffix(".gz"))
     assert path is not None
     with open_text(path) as handle:
         read_header(handle, path)

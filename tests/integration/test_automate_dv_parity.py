@@ -39,12 +39,11 @@ from psycopg import sql
 from generator.build import build
 from generator.db import Database, ensure_database
 from generator.load.landing import load_batch
-from generator.load.reader import find_file
 from generator.load.replay import load_replay
 from generator.spec.model import Spec
 from olist_example.synth import generate_batches
 
-from ..conftest import OLIST_DATA, OLIST_RULES, RELEASED_PACKAGES, REPO
+from ..conftest import OLIST_DATA, OLIST_RULES, RELEASED_PACKAGES, REPO, needs_real_olist
 from .paths_scenario import PATHS_SPEC, load_paths
 from .project import make_project
 from .vault_compare import TableContent, row_differences, vault_tables
@@ -55,8 +54,7 @@ pytestmark = [
     pytest.mark.skipif(not (RELEASED_PACKAGES / "automate_dv" / "dbt_project.yml").exists(),
                        reason="needs the released AutomateDV and dbt_utils in ../shared/reference/dbt_packages"),
 ]
-needs_olist = pytest.mark.skipif(find_file(OLIST_DATA, "olist_orders_dataset.csv") is None,
-                                 reason="needs the Olist data in ../shared/data/olist")
+needs_olist = needs_real_olist  # its figures are the real subset's
 
 NAMES = ("built-in", "release")
 RELEASE_BUILD_LIMIT = 900  # seconds

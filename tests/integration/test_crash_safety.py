@@ -26,15 +26,13 @@ import pytest
 from psycopg import sql
 
 from generator.db import Database, ensure_database
-from generator.load.reader import find_file
 
-from ..conftest import OLIST_DATA, REPO
+from ..conftest import REPO, olist_data
 from .project import make_project
 
 pytestmark = [
     pytest.mark.db,
     pytest.mark.dbt,
-    pytest.mark.skipif(find_file(OLIST_DATA, "olist_orders_dataset.csv") is None, reason="needs the Olist data"),
 ]
 
 LIMIT = 300  # seconds any one command may take before the test gives up on it
@@ -89,7 +87,7 @@ def run_killed(root: Path, db: Database, crash_at: str, *args: str) -> None:
 
 
 def load(root: Path, db: Database, replay: tuple[str, ...]) -> str:
-    return run_ok(root, db, "load", *replay, str(OLIST_DATA))
+    return run_ok(root, db, "load", *replay, str(olist_data()))
 
 
 def _wait_for_backends_to_end(db: Database) -> None:
@@ -206,7 +204,7 @@ def scenario(pg_server: Database, history: Database) -> Iterator[Database]:
 def test_load_killed_during_copy_keeps_nothing_of_the_batch(crash_at: str, project: Path, scenario: Database,
                                                              uninterrupted: dict) -> None:
     load(project, scenario, FIRST_2018)
-    run_killed(project, scenario, crash_at, "load", *REST_2018, str(OLIST_DATA))
+    run_killed(project, scenario, crash_at, "load", *REST_2018, str(olist_data()))
     # The batch being copied is gone entirely: landing is as the previous load left it.
     assert differences(snapshot(scenario, ("landing",)), uninterrupted["after_first_load"]) == []
     load(project, scenario, REST_2018)
@@ -217,7 +215,7 @@ def test_load_killed_during_copy_keeps_nothing_of_the_batch(crash_at: str, proje
 def test_replay_killed_between_batches_resumes_where_it_stopped(project: Path, scenario: Database,
                                                                 uninterrupted: dict) -> None:
     load(project, scenario, FIRST_2018)
-    run_killed(project, scenario, "batch-committed#2", "load", *REST_2018, str(OLIST_DATA))
+    run_killed(project, scenario, "batch-committed#2", "load", *REST_2018, str(olist_data()))
     with scenario.connect() as conn:
         committed = conn.execute("select count(*) from landing.batches where load_ts >= '2018-04-01'").fetchone()
     assert committed == (2,)  # the two committed batches stay

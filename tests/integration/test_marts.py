@@ -26,13 +26,12 @@ from generator.load.reader import find_file, open_text
 from generator.load.replay import load_replay
 from generator.spec.model import Spec
 
-from ..conftest import OLIST_DATA, OLIST_RULES, REPO
+from ..conftest import OLIST_RULES, REPO, olist_data
 from .project import make_project
 
 pytestmark = [
     pytest.mark.db,
     pytest.mark.dbt,
-    pytest.mark.skipif(find_file(OLIST_DATA, "olist_orders_dataset.csv") is None, reason="needs the Olist data"),
 ]
 
 # The hand-written parts of business_vault/ copied into the throwaway project; its generated files
@@ -80,7 +79,7 @@ def marts(pg_server: Database, project: tuple[Path, Spec]) -> Database:
     root, spec = project
     ensure_database(pg_server, "marts_month")
     db = Database(**{**pg_server.__dict__, "dbname": "marts_month"})
-    load_replay(db, spec, OLIST_DATA, "month", rules=OLIST_RULES)
+    load_replay(db, spec, olist_data(), "month", rules=OLIST_RULES)
     build(root, db, spec, mode="builtin")  # raises when a model, a data test or a unit test fails
     return db
 
@@ -93,7 +92,7 @@ def _fetch(db: Database, query: str, params: tuple = ()) -> list[tuple]:
 # -- the CSV side ----------------------------------------------------------------------------------
 
 def _csv(name: str) -> list[dict[str, str]]:
-    path = find_file(OLIST_DATA, name)
+    path = find_file(olist_data(), name)
     assert path is not None, name
     with open_text(path) as handle:
         return list(csv.DictReader(handle))

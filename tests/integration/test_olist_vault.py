@@ -1,6 +1,6 @@
 """End to end on the real Olist subset: load, build the raw vault with dbt, load again.
 
-Uses the real data in ../shared/data/olist when present, else a synthetic set.
+Uses the real data in ../shared/data/olist when present, else a synthetic set (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -19,20 +19,14 @@ from generator.load.reader import find_file, open_text
 from generator.spec.model import Spec
 from generator.spec.validate import load_spec
 
-from ..conftest import OLIST_DATA, REPO
+from ..conftest import REPO, olist_data
 
 pytestmark = [pytest.mark.db, pytest.mark.dbt]
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if find_file(OLIST_DATA, "olist_orders_dataset.csv"):
-        return OLIST_DATA
-    from olist_example.synth import generate
-
-    out = tmp_path_factory.mktemp("synth")
-    generate(0.02, out, seed=7)
-    return out
+def data_dir() -> Path:
+    return olist_data()
 
 
 @pytest.fixture(scope="module")

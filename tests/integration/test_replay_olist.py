@@ -19,13 +19,12 @@ from generator.load.reader import find_file, open_text
 from generator.load.replay import load_replay
 from generator.spec.model import Spec
 
-from ..conftest import OLIST_DATA, OLIST_RULES
+from ..conftest import OLIST_RULES, olist_data
 from .project import make_project
 
 pytestmark = [
     pytest.mark.db,
     pytest.mark.dbt,
-    pytest.mark.skipif(find_file(OLIST_DATA, "olist_orders_dataset.csv") is None, reason="needs the Olist data"),
 ]
 STEPS = ("order_approved_at", "order_delivered_carrier_date", "order_delivered_customer_date")
 
@@ -44,7 +43,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Spec]:
 def replayed(pg_server: Database, project: tuple[Path, Spec]) -> Database:
     root, spec = project
     db = _database(pg_server, "replay_month")
-    steps = load_replay(db, spec, OLIST_DATA, "month", rules=OLIST_RULES)
+    steps = load_replay(db, spec, olist_data(), "month", rules=OLIST_RULES)
     assert 20 <= len(steps) <= 30
     build(root, db, spec, mode="builtin")
     return db
@@ -54,7 +53,7 @@ def replayed(pg_server: Database, project: tuple[Path, Spec]) -> Database:
 def one_shot(pg_server: Database, project: tuple[Path, Spec]) -> Database:
     root, spec = project
     db = _database(pg_server, "replay_one_shot")
-    load_batch(db, spec, OLIST_DATA)
+    load_batch(db, spec, olist_data())
     build(root, db, spec, mode="builtin")
     return db
 
@@ -74,7 +73,7 @@ def _ts(text: str) -> dt.datetime | None:
 
 def _expected_states() -> dict[str, int]:
     """Distinct (status, timestamps) states of each order visible at the month ends."""
-    path = find_file(OLIST_DATA, "olist_orders_dataset.csv")
+    path = find_file(olist_data(), "olist_orders_dataset.csv")
     assert path is not None
     with open_text(path) as handle:
         orders = list(csv.DictReader(handle))
@@ -139,7 +138,7 @@ def test_replaying_again_adds_nothing_anywhere(replayed: Database, project: tupl
     before = row_counts(replayed, spec)
     with replayed.connect() as conn:
         batches = conn.execute("select count(*), sum(row_count) from landing.batches").fetchone()
-    steps = load_replay(replayed, spec, OLIST_DATA, "month", rules=OLIST_RULES)
+    steps = load_replay(replayed, spec, olist_data(), "month", rules=OLIST_RULES)
     assert all(step.result.duplicate_of is not None for step in steps)
     build(root, replayed, spec, mode="builtin")
     assert row_counts(replayed, spec) == before
