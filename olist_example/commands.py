@@ -112,7 +112,7 @@ def report(ctx: click.Context, png: Path | None) -> None:
 
 @click.command()
 @click.option("--data", "data_dir", type=click.Path(path_type=Path), default=None,
-              help="Data folder (default: ../shared/data/olist, else a small synthetic set).")
+              help="Data folder (default: the spec settings' data_dir, else a small synthetic set).")
 @click.option("--replay", type=click.Choice(["day", "week", "month", "none"]), default="month", show_default=True,
               help="Load the snapshot as one batch per period (real history), or in one batch (none).")
 @AUTOMATE_DV
@@ -132,7 +132,7 @@ def demo(ctx: click.Context, data_dir: Path | None, replay: str, automate_dv: st
     database = resolve(project)
     out.print(f"database: {database.display_url()}", markup=False)
     hold_vault(ctx, database, "demo", not no_wait)
-    data_dir = data_dir or default_data(project)
+    data_dir = data_dir or default_data(project, spec)
     if data_dir is not None:
         out.print(f"data: real Olist files in {data_dir}", markup=False)
     else:

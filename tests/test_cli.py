@@ -113,3 +113,20 @@ def test_generate_warns_about_changed_hashdiffs_in_both_modes(tmp_path: Path) ->
     back = runner.invoke(main, ["--project", str(project), "generate"])
     assert ("warning: satellite 'product_details': hashdiff columns change (+product_photos_qty): every key gets "
             "a new version at the next load (hint: list new columns under payload_added") in back.output
+
+
+def test_load_without_a_folder_reads_the_settings_data_dir(tmp_path: Path) -> None:
+    project = _project(tmp_path / "project")
+    env = {"DVKIT_DATABASE_URL": "postgresql://u@127.0.0.1:1/x"}
+    # The Olist spec names ../shared/data/olist, which is not beside this copy.
+    missing = CliRunner().invoke(main, ["--project", str(project), "load"], env=env)
+    assert missing.exit_code == 1 and "Traceback" not in missing.output
+    assert "the settings' data_dir (../shared/data/olist) does not exist" in missing.output
+    # Named elsewhere, relative to the project: that folder is the one read.
+    settings = project / "vault_spec" / "settings.yml"
+    settings.write_text(settings.read_text().replace("data_dir: ../shared/data/olist", "data_dir: extracts"))
+    (project / "extracts").mkdir()
+    (project / "extracts" / "olist_orders_dataset.csv").write_text("order_id\n", encoding="utf-8")
+    named = CliRunner().invoke(main, ["--project", str(project), "load"], env=env)
+    assert named.exit_code == 1 and "Traceback" not in named.output
+    assert "olist_orders_dataset.csv:1: header does not match source 'orders'" in named.output, named.output

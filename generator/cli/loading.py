@@ -18,12 +18,11 @@ if TYPE_CHECKING:
     from generator.load.replay_rules import ReplayRules
     from generator.spec.model import Spec
 
-DEFAULT_DATA = Path("..") / "shared" / "data" / "olist"
-
-
-def default_data(project: Path) -> Path | None:
-    """The project's default data folder (``../shared/data/olist``) when it exists."""
-    candidate = (project / DEFAULT_DATA).resolve()
+def default_data(project: Path, spec: Spec) -> Path | None:
+    """The folder the spec's ``settings: data_dir`` names, relative to the project, when it exists."""
+    if spec.settings.data_dir is None:
+        return None
+    candidate = (project / spec.settings.data_dir).resolve()
     return candidate if candidate.is_dir() else None
 
 
@@ -45,17 +44,19 @@ def default_data(project: Path) -> Path | None:
 @friendly
 def load(ctx: click.Context, data_dir: Path | None, load_time: dt.datetime | None, replay: str | None,
          start: dt.datetime | None, end: dt.datetime | None, full: bool, strict: bool, no_wait: bool) -> None:
-    """Load the source files of DATA_DIR (default ../shared/data/olist) as one batch, or replay them."""
+    """Load the source files of DATA_DIR (default: the settings' data_dir) as one batch, or replay them."""
     from generator.db import resolve
     from generator.load.landing import file_extracts
     from generator.load.replay_rules import RULES_FILE, read_rules
 
     project = resolve_project(ctx)
     spec = project_spec(project)
-    data_dir = data_dir or default_data(project)
+    data_dir = data_dir or default_data(project, spec)
     if data_dir is None:
-        raise DvkitError("no data folder given and ../shared/data/olist does not exist",
-                         hint="pass a folder, or make one with `dvkit synth --out DIR`")
+        named = spec.settings.data_dir
+        raise DvkitError("no data folder given" + (f", and the settings' data_dir ({named}) does not exist"
+                                                   if named else ", and the spec's settings name none"),
+                         hint="pass a folder (dvkit load DIR), or name one under `settings: data_dir:` in the spec")
     if replay is None and (start or end or full):
         raise DvkitError("--from, --to and --full go with --replay", hint="add --replay day|week|month")
     if replay is not None:

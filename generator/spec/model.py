@@ -311,6 +311,7 @@ class Settings:
     ghost_records: bool = False
     hash: str = "MD5"
     extra_columns: str = "warn"  # the default of every source's ``extra_columns``
+    data_dir: str | None = None  # where `dvkit load` reads when given no folder, relative to the project
     origin: Origin | None = None
 
 

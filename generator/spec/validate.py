@@ -1036,7 +1036,9 @@ class _Checker:
         path, settings, line = found[0]
         return Settings(ghost_records=bool(settings.get("ghost_records", False)),
                         hash=str(settings.get("hash", "MD5")),
-                        extra_columns=str(settings.get("extra_columns", "warn")), origin=Origin(path, line))
+                        extra_columns=str(settings.get("extra_columns", "warn")),
+                        data_dir=str(settings["data_dir"]) if settings.get("data_dir") is not None else None,
+                        origin=Origin(path, line))
 
     def _settings_value(self, key: str, default: str) -> str:
         """A value of the (first) settings section, read before the settings are checked."""
