@@ -12,8 +12,9 @@ The chain is read from what dbt compiled, not from the spec's intent:
    (``vault_spec/sources.yml``); the loader's own columns (``_load_ts``, ``_record_source``...)
    are constants of the batch.
 
-``select *`` needs the columns of the table it reads: they come from the database's
-information_schema when a connection is given, else from the compiled SQL of the model read
+``select *`` needs the columns of the table it reads: they come from the database's catalog
+(``pg_attribute``, which names every column whatever the connected role may read, so that a
+reviewer gets the owner's answer) when a connection is given, else from the compiled SQL of the model read
 (recursively), else from the columns the manifest documents.
 
 What the lineage leaves out, on purpose:
@@ -32,6 +33,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import logging
 import os
 import time
 from collections.abc import Iterable, Iterator
@@ -39,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
@@ -317,13 +320,29 @@ def load_relations(project_dir: Path) -> dict[str, Relation]:
 
 
 def database_columns(db: Database, schemas: Iterable[str]) -> dict[str, tuple[str, ...]]:
-    """The columns of every table and view of ``schemas`` in the database, in table order."""
+    """The columns of every table and view of ``schemas`` in the database, in table order.
+
+    Read from the catalog (``pg_attribute``), not from ``information_schema.columns``: the latter
+    lists only the columns the connected role holds a privilege on, so a reviewer refused personal
+    columns of landing would expand ``select *`` differently and get a wrong lineage. The catalog
+    names every column of every table whatever the role may read (column names, never values).
+    """
+    query = """select n.nspname, c.relname, a.attname
+               from pg_catalog.pg_attribute a
+               join pg_catalog.pg_class c on c.oid = a.attrelid
+               join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+               where n.nspname = any(%s) and c.relkind in ('r', 'p', 'v', 'm', 'f')
+                 and a.attnum > 0 and not a.attisdropped
+               order by n.nspname, c.relname, a.attnum"""
     found: dict[str, list[str]] = {}
     with db.connect() as conn:
-        rows = conn.execute(
-            "select table_schema, table_name, column_name from information_schema.columns "
-            "where table_schema = any(%s) order by table_schema, table_name, ordinal_position",
-            (sorted(set(schemas)),)).fetchall()
+        try:
+            rows = conn.execute(query, (sorted(set(schemas)),)).fetchall()
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise DvkitError(f"role '{db.user}' cannot read the catalog tables that name the columns behind "
+                             f"select * ({exc.diag.message_primary})",
+                             hint="grant it select on pg_catalog.pg_attribute, pg_class and pg_namespace "
+                                  "(PUBLIC holds it by default), or run dvkit lineage as the owner") from None
     for schema, table, column in rows:
         found.setdefault(f"{schema}.{table}", []).append(str(column))
     return {key: tuple(columns) for key, columns in found.items()}
@@ -446,6 +465,45 @@ def _step(root: Node) -> _Step:
     return step
 
 
+class _SkippedSubqueries(logging.Filter):
+    """Takes sqlglot's "Unknown subquery scope" warnings off the output and keeps their SQL.
+
+    sqlglot logs one when it cannot place a subquery of a select and goes on without it: the
+    columns that subquery reads would be missing from the answer, so they become an error for the
+    columns concerned (see ``_skipped_in``) instead of a line on stderr next to a wrong tree.
+    """
+
+    PREFIX = "Unknown subquery scope: "
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.subqueries: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if message.startswith(self.PREFIX):
+            self.subqueries.add(message[len(self.PREFIX):])
+            return False
+        return True
+
+
+def _skipped_in(root: Node, skipped: set[str]) -> list[str]:
+    """The subqueries of ``skipped`` (SQL) that a node under ``root`` computes its column with.
+
+    >>> _skipped_in(Node(name="x", expression=exp.column("x"), source=exp.select("x")), {"(SELECT 1)"})
+    []
+    """
+    if not skipped:
+        return []
+    found = set()
+    for node in root.walk():
+        for query in node.expression.find_all(exp.Query):
+            text = query.sql(dialect=DIALECT)
+            if text in skipped:
+                found.add(text)
+    return sorted(found)
+
+
 def _breadth_first(root: Node) -> Iterator[tuple[int, Node]]:
     seen: set[int] = {id(root)}
     level = [root]
@@ -478,6 +536,7 @@ class LineageGraph:
         self._columns_busy: set[str] = set()
         self._trees: dict[str, exp.Expression] = {}
         self._model_lineage: dict[str, dict[str, Node]] = {}
+        self._skipped: dict[str, set[str]] = {}  # model -> SQL of the subqueries sqlglot could not follow
         self._nodes: dict[tuple[str, str], LineageNode | None] = {}
         self._busy: set[tuple[str, str]] = set()
 
@@ -567,12 +626,18 @@ class LineageGraph:
         if relation.key not in self._model_lineage:
             tree = self._tree(relation)
             schema = self._schema_for(relation)
+            skipped = _SkippedSubqueries()
+            logger = logging.getLogger("sqlglot")
+            logger.addFilter(skipped)
             try:
                 result = sqlglot_lineage(None, tree, schema=schema, dialect=DIALECT, trim_selects=False)
             except (SqlglotError, ValueError) as exc:
                 raise DvkitError(f"sqlglot cannot trace the columns of {relation.key}: {exc}",
                                  hint="check its compiled SQL in the target/ folder of its dbt project") from None
+            finally:
+                logger.removeFilter(skipped)
             self._model_lineage[relation.key] = {str(k).lower(): v for k, v in result.items()}
+            self._skipped[relation.key] = skipped.subqueries
         return self._model_lineage[relation.key]
 
     def resolve(self, target: str) -> LineageNode:
@@ -617,6 +682,11 @@ class LineageGraph:
         if column not in lineage:
             raise DvkitError(f"{relation.key} has no column '{column}'",
                              hint=_closest_hint(column, lineage, f"columns of {relation.name}"))
+        skipped = _skipped_in(lineage[column], self._skipped.get(relation.key, set()))
+        if skipped:
+            raise DvkitError(f"{relation.key}.{column}: sqlglot could not follow the subquery {skipped[0]}, so "
+                             "the lineage would miss what it reads",
+                             hint="move the subquery into a CTE or a join in the model's SQL")
         step = _step(lineage[column])
         if step.stars:
             raise DvkitError(f"{relation.key}.{column}: cannot see the columns of "

@@ -136,6 +136,62 @@ def test_trace_and_lineage_work_as_the_reviewer(vault: Vault) -> None:
     assert "olist_order_items_dataset.csv" in repr(node)
 
 
+def test_lineage_as_the_reviewer_is_the_owners_for_every_mart_and_business_vault_column(vault: Vault) -> None:
+    """The reviewer may not read personal columns of landing, yet select * must expand the same."""
+    from generator.compliance.lineage import LineageGraph
+
+    with vault.db.connect() as conn:
+        columns = conn.execute(
+            "select table_schema, table_name, column_name from information_schema.columns "
+            "where table_schema = any(%s) order by 1, 2, ordinal_position", (["marts", "business_vault"],)).fetchall()
+    assert len({(s, t) for s, t, _ in columns}) >= 16
+    owner = LineageGraph(vault.root, vault.spec, vault.db)
+    reviewer = LineageGraph(vault.root, vault.spec, reviewer_database(vault.db, vault.role))
+    different = []
+    for schema, table, column in columns:
+        target = f"{schema}.{table}.{column}"
+        expected = owner.resolve(target)
+        if reviewer.resolve(target).to_dict() != expected.to_dict():
+            different.append(target)
+    assert different == []
+    city = reviewer.resolve("dim_customer.customer_city")
+    files = [leaf.label for leaf in city.leaves() if leaf.kind == "csv"]
+    assert files == ["olist_customers_dataset.csv : customer_city"]  # not the ids the wrong expansion gave
+
+
+def test_the_lineage_command_as_the_reviewer_prints_the_owners_answer_and_no_sqlglot_noise(vault: Vault) -> None:
+    answers = []
+    for db in (vault.db, reviewer_database(vault.db, vault.role)):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("DVKIT_DATABASE_URL", db.conninfo())
+            result = CliRunner().invoke(main, ["--project", str(vault.root), "lineage", "dim_customer.customer_city"])
+        assert result.exit_code == 0, result.output
+        assert "Unknown subquery scope" not in result.output
+        answers.append(result.output)
+    assert answers[0] == answers[1]
+    assert "landing.customers.customer_city  [landing]" in answers[1]
+    assert "1 source column(s): olist_customers_dataset.csv : customer_city" in answers[1]
+
+
+def test_lineage_refuses_when_the_role_cannot_read_the_catalog(vault: Vault) -> None:
+    from generator.compliance.lineage import lineage
+
+    with vault.db.connect() as conn:  # a hardened server: the catalog no longer names columns to everyone
+        conn.execute("revoke select on pg_catalog.pg_attribute from public")
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("DVKIT_DATABASE_URL", reviewer_database(vault.db, vault.role).conninfo())
+            result = CliRunner().invoke(main, ["--project", str(vault.root), "lineage", "dim_customer.customer_city"])
+    finally:
+        with vault.db.connect() as conn:
+            conn.execute("grant select on pg_catalog.pg_attribute to public")
+    assert result.exit_code == 1, result.output
+    assert f"role '{vault.role}' cannot read the catalog" in result.output and "pg_attribute" in result.output
+    assert "Traceback" not in result.output and "customers_dataset" not in result.output
+    assert "olist_customers_dataset.csv" in repr(lineage(vault.root, vault.spec, reviewer_database(
+        vault.db, vault.role), "dim_customer.customer_city"))  # granted back: answered again
+
+
 @pytest.mark.parametrize("table", ["landing.customers", "landing.order_reviews",
                                    "staging.stg_customers", "staging.pending_order_reviews", "dvkit.builds"])
 def test_the_reviewer_cannot_read_landing_staging_or_other_bookkeeping(vault: Vault, table: str) -> None:
