@@ -684,9 +684,12 @@ class LineageGraph:
                              hint=_closest_hint(column, lineage, f"columns of {relation.name}"))
         skipped = _skipped_in(lineage[column], self._skipped.get(relation.key, set()))
         if skipped:
-            raise DvkitError(f"{relation.key}.{column}: sqlglot could not follow the subquery {skipped[0]}, so "
-                             "the lineage would miss what it reads",
-                             hint="move the subquery into a CTE or a join in the model's SQL")
+            shown = skipped[0] if len(skipped[0]) <= 160 else skipped[0][:157] + "..."
+            raise DvkitError(f"{relation.key}.{column}: sqlglot could not follow the subquery ({shown}), so the "
+                             "lineage would miss what it reads",
+                             hint="usually the column is not among those known for the tables the subquery reads: "
+                                  "rebuild the project (`dvkit build`) so that the database and the compiled SQL "
+                                  "agree; else qualify the column with its table in the model's SQL")
         step = _step(lineage[column])
         if step.stars:
             raise DvkitError(f"{relation.key}.{column}: cannot see the columns of "

@@ -318,6 +318,21 @@ def test_the_command_prints_json_and_friendly_errors(small: Path, monkeypatch: p
     assert "Traceback" not in wrong.output
 
 
+def test_a_subquery_sqlglot_cannot_follow_is_an_error_not_a_warning(small: Path,
+                                                                      caplog: pytest.LogCaptureFixture) -> None:
+    """A column list without ``freight`` (what a role without its privilege used to get) leaves
+    sqlglot unable to follow the staging subquery: refused for that column, silent on stderr."""
+    graph = LineageGraph(small, SPEC, compile=False)
+    graph._db_columns = {"landing.items": ("order_id", "price", "_batch_id", "_load_ts", "_record_source",
+                                           "_source_file", "_source_line")}
+    caplog.set_level("WARNING")
+    with pytest.raises(DvkitError, match=r"stg_items\.freight: sqlglot could not follow the subquery") as error:
+        graph.resolve("fct_items.item_value")
+    assert "dvkit build" in (error.value.hint or "")
+    assert [leaf.label for leaf in graph.resolve("fct_items.price").leaves()] == ["shop_items.csv : price"]
+    assert "Unknown subquery scope" not in caplog.text
+
+
 # -- integration: the Olist vault and marts ------------------------------------------------------------
 
 
