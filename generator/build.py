@@ -34,6 +34,7 @@ from generator.load.landing_check import check_against_landing
 from generator.places import BUSINESS_PROJECT, DBT_PROJECT, LANDING, RAW_VAULT, STAGING
 from generator.progress import model_line
 from generator.spec.model import Spec
+from generator.unknown_members import unknown_member_warnings
 
 BUILTIN_PACKAGE = "automate_dv_local"
 BUILTIN_MARKER = ".dvkit-builtin"
@@ -295,6 +296,8 @@ def build(project_dir: Path, db: Database, spec: Spec, mode: str = "auto", log: 
             + (f" ({len(run_seconds)} dbt runs)" if len(run_seconds) > 1 else ""))
     if business_vault:
         _build_business_vault(project_dir, db, ran or {d for d, _ in dropped}, progress, log)
+        for line in unknown_member_warnings(db):  # referential gaps do not fail the marts: they are counted
+            log(line)
     finished = dt.datetime.now(dt.timezone.utc)
     return BuildResult(package=package, batch_from=batch_from, batch_to=plan.last_loaded,
                        row_counts=row_counts(db, spec), rows_before=before,

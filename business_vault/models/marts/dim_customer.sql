@@ -1,7 +1,8 @@
 {#- The customer (a person: customer_unique_id) with the history of where they live: one row per
     version of sat_customer_location, valid from its load time to the next version's. A customer
     without any location gets one row with an empty location, so every customer is in the
-    dimension. -#}
+    dimension. One more row, the unknown member (key dvkit_unknown_key(), is_unknown), stands for
+    the customer of an order whose customer row has not arrived yet. -#}
 with customers as (
 
     select
@@ -74,9 +75,26 @@ final as (
             lead(valid_from) over (partition by customer_unique_id order by valid_from),
             {{ dbt.cast("'9999-12-31 00:00:00'", dbt.type_timestamp()) }}
         ) as valid_to,
-        lead(valid_from) over (partition by customer_unique_id order by valid_from) is null as is_current
+        lead(valid_from) over (partition by customer_unique_id order by valid_from) is null as is_current,
+        false as is_unknown
     from versions
+
+),
+
+unknown_member as (
+
+    select
+        {{ dvkit_unknown_key() }} as customer_unique_id,
+        {{ dbt.cast("null", dbt.type_string()) }} as customer_zip_code_prefix,
+        {{ dbt.cast("null", dbt.type_string()) }} as customer_city,
+        {{ dbt.cast("null", dbt.type_string()) }} as customer_state,
+        {{ dvkit_ghost_date() }} as valid_from,
+        {{ dbt.cast("'9999-12-31 00:00:00'", dbt.type_timestamp()) }} as valid_to,
+        true as is_current,
+        true as is_unknown
 
 )
 
 select * from final
+union all
+select * from unknown_member

@@ -1,6 +1,8 @@
 {#- Every product of hub_product with its current details and the English name of its category.
     The English name is never silently NULL: a product without a category shows '(no category)'
-    and a category missing from the translation table 'untranslated: <category>'. -#}
+    and a category missing from the translation table 'untranslated: <category>'. One more row, the
+    unknown member (key dvkit_unknown_key(), category '(unknown)', is_unknown), stands for the
+    product of an order item whose product is not in the vault. -#}
 with products as (
 
     select
@@ -52,13 +54,34 @@ final as (
         current_details.product_weight_g,
         current_details.product_length_cm,
         current_details.product_height_cm,
-        current_details.product_width_cm
+        current_details.product_width_cm,
+        false as is_unknown
     from products
     left join current_details
         on products.product_hk = current_details.product_hk
     left join translations
         on current_details.product_category_name = translations.product_category_name
 
+),
+
+unknown_member as (
+
+    select
+        {{ dvkit_unknown_key() }} as product_id,
+        {{ dbt.cast("null", dbt.type_string()) }} as product_category_name,
+        {{ dbt.cast("'(unknown)'", dbt.type_string()) }} as product_category_name_english,
+        false as has_translation,
+        {{ dbt.cast("null", dbt.type_int()) }} as product_name_length,
+        {{ dbt.cast("null", dbt.type_int()) }} as product_description_length,
+        {{ dbt.cast("null", dbt.type_int()) }} as product_photos_qty,
+        {{ dbt.cast("null", dbt.type_int()) }} as product_weight_g,
+        {{ dbt.cast("null", dbt.type_int()) }} as product_length_cm,
+        {{ dbt.cast("null", dbt.type_int()) }} as product_height_cm,
+        {{ dbt.cast("null", dbt.type_int()) }} as product_width_cm,
+        true as is_unknown
+
 )
 
 select * from final
+union all
+select * from unknown_member

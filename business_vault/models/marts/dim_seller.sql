@@ -1,7 +1,8 @@
 {#- Every seller of hub_seller, with where it ships from now and, for a seller that came through
     the marketing funnel, its closed deal. Two record sources feed the hub: a seller known only
     from a closed deal has no location (NULL), and a seller that never signed through the funnel
-    has no deal (NULL deal columns). -#}
+    has no deal (NULL deal columns). One more row, the unknown member (key dvkit_unknown_key(),
+    is_unknown), stands for the seller of an order item whose seller is not in the vault. -#}
 with sellers as (
 
     select
@@ -89,13 +90,32 @@ final as (
         latest_deals.mql_id,
         latest_deals.won_date,
         latest_deals.business_segment,
-        latest_deals.lead_type
+        latest_deals.lead_type,
+        false as is_unknown
     from sellers
     left join current_locations
         on sellers.seller_hk = current_locations.seller_hk
     left join latest_deals
         on sellers.seller_hk = latest_deals.seller_hk
 
+),
+
+unknown_member as (
+
+    select
+        {{ dvkit_unknown_key() }} as seller_id,
+        {{ dbt.cast("null", dbt.type_string()) }} as seller_zip_code_prefix,
+        {{ dbt.cast("null", dbt.type_string()) }} as seller_city,
+        {{ dbt.cast("null", dbt.type_string()) }} as seller_state,
+        false as is_from_marketing_funnel,
+        {{ dbt.cast("null", dbt.type_string()) }} as mql_id,
+        {{ dbt.cast("null", dbt.type_timestamp()) }} as won_date,
+        {{ dbt.cast("null", dbt.type_string()) }} as business_segment,
+        {{ dbt.cast("null", dbt.type_string()) }} as lead_type,
+        true as is_unknown
+
 )
 
 select * from final
+union all
+select * from unknown_member

@@ -1,6 +1,7 @@
 {#- One row per order item (order_id, order_item_id): the product, the seller that ships it and the
     current version of its price, freight and shipping deadline, with the purchase date of its
-    order's current status. -#}
+    order's current status. An item whose product or seller is not in the vault points at the
+    dimension's unknown member (dvkit_unknown_key()) instead of being dropped. -#}
 with order_items as (
 
     select
@@ -58,8 +59,8 @@ final as (
     select
         orders.order_id,
         order_items.order_item_id,
-        products.product_id,
-        sellers.seller_id,
+        coalesce(products.product_id, {{ dvkit_unknown_key() }}) as product_id,
+        coalesce(sellers.seller_id, {{ dvkit_unknown_key() }}) as seller_id,
         current_prices.shipping_limit_date as shipping_limit_at,
         current_prices.price,
         current_prices.freight_value,
@@ -67,9 +68,9 @@ final as (
     from order_items
     inner join orders
         on order_items.order_hk = orders.order_hk
-    inner join products
+    left join products
         on order_items.product_hk = products.product_hk
-    inner join sellers
+    left join sellers
         on order_items.seller_hk = sellers.seller_hk
     left join current_prices
         on order_items.order_item_hk = current_prices.order_item_hk

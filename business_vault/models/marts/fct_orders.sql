@@ -1,7 +1,9 @@
 {#- One row per order of hub_order in its current state: the latest version of its status, the
     person who holds it now (the order-customer relationship in force) and where that person
     lives now, its item count, and the business rules of bsat_order_value and
-    bsat_order_delivery (the latest version of each). -#}
+    bsat_order_delivery (the latest version of each). An order whose customer row has not arrived
+    (or was quarantined) points at dim_customer's unknown member (dvkit_unknown_key()); the build
+    that brings the customer links it. -#}
 with orders as (
 
     select
@@ -113,7 +115,7 @@ final as (
 
     select
         orders.order_id,
-        customer_profiles.customer_unique_id,
+        coalesce(customer_profiles.customer_unique_id, {{ dvkit_unknown_key() }}) as customer_unique_id,
         {#- An order can be known from a review, item or payment before the orders extract
             delivers it (a review dated before the purchase): say so instead of leaving NULL. #}
         coalesce(current_status.order_status, 'not_received') as order_status,
