@@ -296,7 +296,8 @@ def build(project_dir: Path, db: Database, spec: Spec, mode: str = "auto", log: 
             + (f" ({len(run_seconds)} dbt runs)" if len(run_seconds) > 1 else ""))
     if business_vault:
         _build_business_vault(project_dir, db, ran or {d for d, _ in dropped}, progress, log)
-        for line in unknown_member_warnings(db):  # referential gaps do not fail the marts: they are counted
+        # Referential gaps do not fail the marts: the facts at an unknown member are counted.
+        for line in unknown_member_warnings(db, project_dir):
             log(line)
     finished = dt.datetime.now(dt.timezone.utc)
     return BuildResult(package=package, batch_from=batch_from, batch_to=plan.last_loaded,

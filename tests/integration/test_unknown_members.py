@@ -71,14 +71,14 @@ def _write(folder: Path, orders: list[str], customers: list[list[str]]) -> Path:
     return folder
 
 
-def _state(db: Database, log: list[str]) -> Built:
+def _state(db: Database, root: Path, log: list[str]) -> Built:
     with db.connect() as conn:
         customers = dict(conn.execute("select order_id, customer_unique_id from marts.fct_orders").fetchall())
         dims = {name: conn.execute(f"select {key}, is_unknown from marts.{name} where is_unknown").fetchall()
                 for name, key in (("dim_customer", "customer_unique_id"), ("dim_product", "product_id"),
                                   ("dim_seller", "seller_id"))}  # fixed names
         quarantined = [r for (r,) in conn.execute("select raw from landing.quarantine where source = 'customers'")]
-    unknown = {f"{gap.fact}.{gap.column}": count for gap, count in count_unknown_members(db)}
+    unknown = {f"{gap.fact}.{gap.column}": count for gap, count in count_unknown_members(db, root)}
     return Built(customers, unknown, list(log), dims, quarantined)
 
 
@@ -104,7 +104,7 @@ def _load_and_build(db: Database, spec: Spec, root: Path, folder: Path, load_ts:
     load_batch(db, spec, folder, load_ts)
     log: list[str] = []
     build(root, db, spec, mode="builtin", log=log.append)  # raises if any data test of the marts fails
-    return _state(db, log)
+    return _state(db, root, log)
 
 
 def test_the_unreadable_line_was_quarantined(builds: tuple[Built, Built]) -> None:
