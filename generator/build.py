@@ -25,8 +25,8 @@ import yaml
 
 from generator.db import Database, redact
 from generator.errors import DvkitError
-from generator.evolution import state
-from generator.evolution.changes import ADDITIVE, MISSING, NEW, PENDING, REBUILD, ModelPlan, Plan, make_plan
+from generator.evolution import late, state
+from generator.evolution.changes import ADDITIVE, LATE, MISSING, NEW, PENDING, REBUILD, ModelPlan, Plan, make_plan
 from generator.evolution.definition import Definition, definitions
 from generator.evolution.state import VaultState, files_digest
 from generator.faults import crash_point
@@ -213,7 +213,9 @@ def _plan(project_dir: Path, db: Database, current: dict[str, Definition],
     vault = state.read(db, current)
     if vault is None:
         raise DvkitError("nothing has been loaded yet", hint="run `dvkit load` first")
-    return make_plan(current, vault, frozenset(rebuild), business_digest(project_dir, vault)), vault
+    behind = late.late_reasons(current, {m: r.last_batch for m, r in vault.recorded.items()
+                                         if m in vault.tables}, late.read(db))
+    return make_plan(current, vault, frozenset(rebuild), business_digest(project_dir, vault), behind), vault
 
 
 def build(project_dir: Path, db: Database, spec: Spec, mode: str = "auto", log: Log = lambda _: None,
@@ -251,9 +253,9 @@ def build(project_dir: Path, db: Database, spec: Spec, mode: str = "auto", log: 
     for line in describe_work(work):
         log(line)
     batch_from = min((m.first_batch for m in work), default=plan.last_loaded + 1)
-    pending = [m.first_batch for m in work if not m.from_scratch]
-    if pending:
-        _warn_late(db, min(pending), plan.last_loaded, log)
+    for m in work:
+        if m.status == LATE:
+            log(f"{m.model}: {'; '.join(m.reasons)}")
     if package.is_release and not per_batch and any(m.first_batch < m.last_batch for m in work):
         # The release's eff_sat and ref_table read one load per run (its first build of an eff_sat
         # inserts every staged row; its ref_table every new row of any staged load).
@@ -263,19 +265,21 @@ def build(project_dir: Path, db: Database, spec: Spec, mode: str = "auto", log: 
     null: dict[str, int] = {}
     ran: set[str] = set()
     exists = set(vault.tables)
+    landed = late.read(db)
     for step in steps(work):
         runnable = [m for m in step.models if step.full_refresh
                     or _has_rows(db, current[m].sources, step.first, step.last)]
         # dbt also runs the data tests of tables that refer to a selected one (a satellite's test of
         # its hub); those of tables not built yet (left out by --select) would read missing tables.
         absent = [m for m in current if m not in exists and m not in runnable]
-        ranges = [(b, b) for b in range(step.first, step.last + 1)] if per_batch else [(step.first, step.last)]
+        # One batch per run goes in load-time order: a late batch before the newer ones it is older than.
+        ranges = [(b, b) for b in landed.order(step.first, step.last)] if per_batch else [(step.first, step.last)]
         for first, last in ranges if runnable else []:
             run_started = dt.datetime.now(dt.timezone.utc)
             args = ["build", "--select", *(f"+{m}" for m in runnable)]
             if absent:
                 args += ["--exclude", *absent]
-            if step.full_refresh and first == step.first:
+            if step.full_refresh and (first, last) == ranges[0]:
                 args.append("--full-refresh")
             outcome = run_dbt(project_dir, db, args, (first, last), progress)
             if not outcome.success:
@@ -334,7 +338,8 @@ def describe_work(work: Sequence[ModelPlan]) -> list[str]:
     for status, words in ((PENDING, "loading batches"), (NEW, "new: built from every landed batch"),
                           (MISSING, "gone: built again from every landed batch"),
                           (ADDITIVE, "changed (additive): built again from every landed batch"),
-                          (REBUILD, "rebuilt from every landed batch")):
+                          (REBUILD, "rebuilt from every landed batch"),
+                          (LATE, "late batch: rebuilt from every landed batch in load-time order")):
         chosen = [m for m in work if m.status == status]
         if not chosen:
             continue
@@ -459,20 +464,6 @@ def _record(db: Database, first: int, last: int, package: PackageChoice, started
         conn.execute(
             "insert into dvkit.builds (batch_from, batch_to, automate_dv, started_at, finished_at) "
             "values (%s, %s, %s, %s, now())", (first, last, package.describe(), started))
-
-
-def _warn_late(db: Database, batch_from: int, batch_to: int, log: Log) -> None:
-    """Say when pending batches are older than what the vault already holds (late arrivals)."""
-    with db.connect() as conn:
-        row = conn.execute(
-            """select min(p.load_ts), (select max(b.load_ts) from landing.batches b
-                                       where b.batch_id < %(first)s)
-               from landing.batches p where p.batch_id between %(first)s and %(last)s""",
-            {"first": batch_from, "last": batch_to}).fetchone()
-    if row and row[0] is not None and row[1] is not None and row[0] < row[1]:
-        log(f"warning: pending batches load as of {row[0]}, older than the {row[1]} already in the vault. "
-            "Hubs and links take their new keys; a satellite keeps the history it has and ignores the late "
-            "rows of keys loaded later (insert-only: history is never rewritten).")
 
 
 def row_counts(db: Database, spec: Spec) -> list[tuple[str, int]]:
