@@ -310,24 +310,30 @@ def steps(work: Sequence[ModelPlan]) -> list[Step]:
     """The dbt runs that bring every table of ``work`` to the last batch, lowest first batch first.
 
     Tables that lag behind are run alone until they reach the next group, so the last run takes all
-    of them together; tables built from scratch get a run of their own (dbt's --full-refresh).
+    of them together; tables built from scratch get a run of their own (dbt's --full-refresh). A table
+    rebuilt for a late batch is built from every batch in one run of its own, never split in batch
+    ranges: a range of lower batch ids may hold a newer load time than the next one.
 
     >>> from generator.evolution.changes import ModelPlan
     >>> [(s.models, s.first, s.last, s.full_refresh) for s in steps([ModelPlan("a", "pending", (), 5, 6),
     ...     ModelPlan("b", "new", (), 1, 6)])]
     [(('b',), 1, 4, True), (('a', 'b'), 5, 6, False)]
+    >>> [(s.models, s.first, s.last) for s in steps([ModelPlan("a", "pending", (), 5, 6),
+    ...     ModelPlan("c", "late", (), 1, 6)])]
+    [(('c',), 1, 6), (('a',), 5, 6)]
     """
     if not work:
         return []
     last = work[0].last_batch
-    fresh = tuple(m.model for m in work if m.from_scratch)
+    whole = tuple(m.model for m in work if m.status == LATE)
+    fresh = tuple(m.model for m in work if m.from_scratch and m.model not in whole)
     levels = sorted({m.first_batch for m in work if not m.from_scratch})
-    found: list[Step] = []
+    found: list[Step] = [Step(whole, 1, last, True)] if whole else []
     if fresh:
         found.append(Step(fresh, 1, (levels[0] - 1) if levels else last, True))
     for index, level in enumerate(levels):
         end = levels[index + 1] - 1 if index + 1 < len(levels) else last
-        members = tuple(m.model for m in work if m.from_scratch or m.first_batch <= level)
+        members = tuple(m.model for m in work if m.model not in whole and (m.from_scratch or m.first_batch <= level))
         found.append(Step(members, level, end, False))
     return [s for s in found if s.first <= s.last or (s.full_refresh and s.first == 1)]
 

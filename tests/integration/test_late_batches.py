@@ -84,7 +84,8 @@ def test_every_raw_vault_table_equals_the_vault_loaded_in_load_time_order(vaults
     late, in_order = vaults["late"], vaults["in order"]
     tables = vault_tables(late.db, ("raw_vault",))
     assert len(tables) == len(late.spec.vault_models())
-    assert row_differences(tables, vault_tables(in_order.db, ("raw_vault",)), ("late", "in order")) == []
+    differences = row_differences(tables, vault_tables(in_order.db, ("raw_vault",)), ("late", "in order"))
+    assert not differences, "\n".join(differences)
 
 
 def test_the_late_batch_rows_are_stored(vaults: dict) -> None:
