@@ -25,8 +25,8 @@ import yaml
 
 from generator.db import Database, redact
 from generator.errors import DvkitError
-from generator.evolution import state
-from generator.evolution.changes import ADDITIVE, MISSING, NEW, PENDING, REBUILD, ModelPlan, Plan, make_plan
+from generator.evolution import late, state
+from generator.evolution.changes import ADDITIVE, LATE, MISSING, NEW, PENDING, REBUILD, ModelPlan, Plan, make_plan
 from generator.evolution.definition import Definition, definitions
 from generator.evolution.state import VaultState, files_digest
 from generator.faults import crash_point
@@ -214,7 +214,9 @@ def _plan(project_dir: Path, db: Database, current: dict[str, Definition],
     vault = state.read(db, current)
     if vault is None:
         raise DvkitError("nothing has been loaded yet", hint="run `dvkit load` first")
-    return make_plan(current, vault, frozenset(rebuild), business_digest(project_dir, vault)), vault
+    behind = late.late_reasons(current, {m: r.last_batch for m, r in vault.recorded.items()
+                                         if m in vault.tables}, late.read(db))
+    return make_plan(current, vault, frozenset(rebuild), business_digest(project_dir, vault), behind), vault
 
 
 def build(project_dir: Path, db: Database, spec: Spec, mode: str = "auto", log: Log = lambda _: None,
@@ -252,9 +254,9 @@ def build(project_dir: Path, db: Database, spec: Spec, mode: str = "auto", log: 
     for line in describe_work(work):
         log(line)
     batch_from = min((m.first_batch for m in work), default=plan.last_loaded + 1)
-    pending = [m.first_batch for m in work if not m.from_scratch]
-    if pending:
-        _warn_late(db, min(pending), plan.last_loaded, log)
+    for m in work:
+        if m.status == LATE:
+            log(f"{m.model}: {'; '.join(m.reasons)}")
     if package.is_release and not per_batch and any(m.first_batch < m.last_batch for m in work):
         # The release's eff_sat and ref_table read one load per run (its first build of an eff_sat
         # inserts every staged row; its ref_table every new row of any staged load).
@@ -264,19 +266,21 @@ def build(project_dir: Path, db: Database, spec: Spec, mode: str = "auto", log: 
     null: dict[str, int] = {}
     ran: set[str] = set()
     exists = set(vault.tables)
+    landed = late.read(db)
     for step in steps(work):
         runnable = [m for m in step.models if step.full_refresh
                     or _has_rows(db, current[m].sources, step.first, step.last)]
         # dbt also runs the data tests of tables that refer to a selected one (a satellite's test of
         # its hub); those of tables not built yet (left out by --select) would read missing tables.
         absent = [m for m in current if m not in exists and m not in runnable]
-        ranges = [(b, b) for b in range(step.first, step.last + 1)] if per_batch else [(step.first, step.last)]
+        # One batch per run goes in load-time order: a late batch before the newer ones it is older than.
+        ranges = [(b, b) for b in landed.order(step.first, step.last)] if per_batch else [(step.first, step.last)]
         for first, last in ranges if runnable else []:
             run_started = dt.datetime.now(dt.timezone.utc)
             args = ["build", "--select", *(f"+{m}" for m in runnable)]
             if absent:
                 args += ["--exclude", *absent]
-            if step.full_refresh and first == step.first:
+            if step.full_refresh and (first, last) == ranges[0]:
                 args.append("--full-refresh")
             outcome = run_dbt(project_dir, db, args, (first, last), progress)
             if not outcome.success:
@@ -310,24 +314,30 @@ def steps(work: Sequence[ModelPlan]) -> list[Step]:
     """The dbt runs that bring every table of ``work`` to the last batch, lowest first batch first.
 
     Tables that lag behind are run alone until they reach the next group, so the last run takes all
-    of them together; tables built from scratch get a run of their own (dbt's --full-refresh).
+    of them together; tables built from scratch get a run of their own (dbt's --full-refresh). A table
+    rebuilt for a late batch is built from every batch in one run of its own, never split in batch
+    ranges: a range of lower batch ids may hold a newer load time than the next one.
 
     >>> from generator.evolution.changes import ModelPlan
     >>> [(s.models, s.first, s.last, s.full_refresh) for s in steps([ModelPlan("a", "pending", (), 5, 6),
     ...     ModelPlan("b", "new", (), 1, 6)])]
     [(('b',), 1, 4, True), (('a', 'b'), 5, 6, False)]
+    >>> [(s.models, s.first, s.last) for s in steps([ModelPlan("a", "pending", (), 5, 6),
+    ...     ModelPlan("c", "late", (), 1, 6)])]
+    [(('c',), 1, 6), (('a',), 5, 6)]
     """
     if not work:
         return []
     last = work[0].last_batch
-    fresh = tuple(m.model for m in work if m.from_scratch)
+    whole = tuple(m.model for m in work if m.status == LATE)
+    fresh = tuple(m.model for m in work if m.from_scratch and m.model not in whole)
     levels = sorted({m.first_batch for m in work if not m.from_scratch})
-    found: list[Step] = []
+    found: list[Step] = [Step(whole, 1, last, True)] if whole else []
     if fresh:
         found.append(Step(fresh, 1, (levels[0] - 1) if levels else last, True))
     for index, level in enumerate(levels):
         end = levels[index + 1] - 1 if index + 1 < len(levels) else last
-        members = tuple(m.model for m in work if m.from_scratch or m.first_batch <= level)
+        members = tuple(m.model for m in work if m.model not in whole and (m.from_scratch or m.first_batch <= level))
         found.append(Step(members, level, end, False))
     return [s for s in found if s.first <= s.last or (s.full_refresh and s.first == 1)]
 
@@ -338,7 +348,8 @@ def describe_work(work: Sequence[ModelPlan]) -> list[str]:
     for status, words in ((PENDING, "loading batches"), (NEW, "new: built from every landed batch"),
                           (MISSING, "gone: built again from every landed batch"),
                           (ADDITIVE, "changed (additive): built again from every landed batch"),
-                          (REBUILD, "rebuilt from every landed batch")):
+                          (REBUILD, "rebuilt from every landed batch"),
+                          (LATE, "late batch: rebuilt from every landed batch in load-time order")):
         chosen = [m for m in work if m.status == status]
         if not chosen:
             continue
@@ -463,20 +474,6 @@ def _record(db: Database, first: int, last: int, package: PackageChoice, started
         conn.execute(
             "insert into dvkit.builds (batch_from, batch_to, automate_dv, started_at, finished_at) "
             "values (%s, %s, %s, %s, now())", (first, last, package.describe(), started))
-
-
-def _warn_late(db: Database, batch_from: int, batch_to: int, log: Log) -> None:
-    """Say when pending batches are older than what the vault already holds (late arrivals)."""
-    with db.connect() as conn:
-        row = conn.execute(
-            """select min(p.load_ts), (select max(b.load_ts) from landing.batches b
-                                       where b.batch_id < %(first)s)
-               from landing.batches p where p.batch_id between %(first)s and %(last)s""",
-            {"first": batch_from, "last": batch_to}).fetchone()
-    if row and row[0] is not None and row[1] is not None and row[0] < row[1]:
-        log(f"warning: pending batches load as of {row[0]}, older than the {row[1]} already in the vault. "
-            "Hubs and links take their new keys; a satellite keeps the history it has and ignores the late "
-            "rows of keys loaded later (insert-only: history is never rewritten).")
 
 
 def row_counts(db: Database, spec: Spec) -> list[tuple[str, int]]:

@@ -15,6 +15,9 @@ additive    a new source feeds a hub or link, or a satellite gained ``payload_ad
 breaking    a hash key, business key, hashdiff, parent, driving key or column type changed: the stored
             rows no longer match the spec; ``dvkit rebuild`` builds it again, on request only
 rebuild     asked for by ``dvkit rebuild``: built again from every landed batch
+late        a pending batch that feeds it is older than a batch landed before it (``late.py``): built
+            again from every landed batch, in load-time order, so that it equals a table that loaded
+            every batch in load-time order (the insert-only macros would skip late rows)
 retired     a raw vault table the spec no longer declares: kept, and dropped only on request
 =========== =========================================================================================
 
@@ -31,16 +34,17 @@ A plan is *safe* when nothing in it is breaking: a build carries it out without 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from generator.evolution.definition import Definition
 from generator.evolution.state import VaultState
 
-UNCHANGED, PENDING, NEW, MISSING, ADDITIVE, BREAKING, REBUILD, RETIRED = (
-    "unchanged", "pending", "new", "missing", "additive", "breaking", "rebuild", "retired")
+UNCHANGED, PENDING, NEW, MISSING, ADDITIVE, BREAKING, REBUILD, RETIRED, LATE = (
+    "unchanged", "pending", "new", "missing", "additive", "breaking", "rebuild", "retired", "late")
 # Statuses whose table is built again from the first landed batch.
-FROM_SCRATCH = (NEW, MISSING, ADDITIVE, REBUILD)
+FROM_SCRATCH = (NEW, MISSING, ADDITIVE, REBUILD, LATE)
 ROWS_WORDS = {
     "hash": "hash algorithm", "hash_key": "hash key", "business_key": "business key", "hubs": "hubs' keys",
     "dependent_child_key": "dependent child key", "parent": "parent", "parent_key": "parent key columns",
@@ -161,13 +165,23 @@ def _show(value: Any) -> str:
 
 
 def make_plan(current: dict[str, Definition], state: VaultState, rebuild: frozenset[str] = frozenset(),
-              business_digest: str | None = None) -> Plan:
+              business_digest: str | None = None, late: Mapping[str, str] | None = None) -> Plan:
     """Compare the spec's ``current`` definitions with the database's ``state``.
 
     ``rebuild`` names tables to build again from every landed batch whatever their status;
     ``business_digest`` describes the business vault project and the raw vault record (None: the
-    project has no business vault).
+    project has no business vault); ``late`` gives, by model, why a pending batch is late for it
+    (``late.late_reasons``): a pending table it names is built again from every landed batch.
+
+    >>> from generator.evolution.state import Recorded
+    >>> d = Definition("sat_s", "sat", {}, ("src",))
+    >>> vault = VaultState(3, {"sat_s": Recorded("sat_s", d.as_json(), 2)}, {"sat_s"}, None)
+    >>> make_plan({"sat_s": d}, vault).models[0]
+    ModelPlan(model='sat_s', status='pending', reasons=(), first_batch=3, last_batch=3)
+    >>> make_plan({"sat_s": d}, vault, late={"sat_s": "late batch 3"}).models[0]
+    ModelPlan(model='sat_s', status='late', reasons=('late batch 3',), first_batch=1, last_batch=3)
     """
+    late = late or {}
     last = state.last_loaded
     models = []
     for model, definition in current.items():
@@ -183,6 +197,8 @@ def make_plan(current: dict[str, Definition], state: VaultState, rebuild: frozen
             status, reasons = compare(recorded.definition, definition)
             if status == UNCHANGED and recorded.last_batch < last:
                 status = PENDING
+            if status == PENDING and model in late:  # a breaking change is decided first
+                status, reasons = LATE, [late[model]]
             first = 1 if status in FROM_SCRATCH else recorded.last_batch + 1
             models.append(ModelPlan(model, status, tuple(reasons), first, last))
     retired = tuple(sorted((set(state.recorded) | state.tables) - set(current)))
