@@ -100,7 +100,7 @@ def test_generate_warns_about_changed_hashdiffs_in_both_modes(tmp_path: Path) ->
     sats = project / "vault_spec" / "satellites.yml"
     sats.write_text(sats.read_text().replace("      - product_photos_qty\n", "", 1))
     warning = ("warning: satellite 'product_details': hashdiff columns change (-product_photos_qty): every key "
-               "gets a new version at the next load")
+               "would get a new version; a breaking change: `dvkit build` refuses it until `dvkit rebuild`")
     check = runner.invoke(main, ["--project", str(project), "generate", "--check"])
     assert check.exit_code == 1 and warning in check.output
     assert "stale: dbt_vault/hash_definitions.yml" in check.output
@@ -111,8 +111,9 @@ def test_generate_warns_about_changed_hashdiffs_in_both_modes(tmp_path: Path) ->
     sats.write_text(sats.read_text().replace("      - product_description_lenght\n",
                                              "      - product_description_lenght\n      - product_photos_qty\n", 1))
     back = runner.invoke(main, ["--project", str(project), "generate"])
-    assert ("warning: satellite 'product_details': hashdiff columns change (+product_photos_qty): every key gets "
-            "a new version at the next load (hint: list new columns under payload_added") in back.output
+    assert ("warning: satellite 'product_details': hashdiff columns change (+product_photos_qty): every key would "
+            "get a new version; a breaking change") in back.output
+    assert "(hint: list new columns under payload_added" in back.output
 
 
 def test_load_without_a_folder_reads_the_settings_data_dir(tmp_path: Path) -> None:

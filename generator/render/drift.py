@@ -6,16 +6,19 @@ columns each source feeds it from, each link key's columns per source, and each 
 hashdiff columns (the payload sorted as AutomateDV sorts it, then ``payload_added`` in order).
 The next generation compares that file with the spec and warns, one line per changed definition:
 
-- a hub's or link's key computed from other columns: existing rows will not match new ones (the
-  same business key gets a second hub row, relationships split);
-- a satellite's hashdiff over other columns: every key gets a new version at the next load,
-  although nothing changed in the data. Appending to ``payload_added`` is the one change that keeps
+- a hub's or link's key computed from other columns: existing rows would not match new ones (the
+  same business key would get a second hub row, relationships would split);
+- a satellite's hashdiff over other columns: every key would get a new version at the next load,
+  although nothing changed in the data.
+
+Both are breaking changes: ``dvkit build`` refuses them, and ``dvkit rebuild`` builds the tables again
+from every landed batch with the new definition. Appending to ``payload_added`` is the one change that keeps
   existing hashdiffs (rows without the new columns hash as before), so it gives no warning.
 
 >>> old = {"hash": "MD5", "satellites": {"s": {"hashdiff": ["a"], "added": []}}}
 >>> new = {"hash": "MD5", "satellites": {"s": {"hashdiff": ["a", "b"], "added": []}}}
->>> changes(old, new)[0].message
-"satellite 's': hashdiff columns change (+b): every key gets a new version at the next load"
+>>> changes(old, new)[0].message.split(";")[0]
+"satellite 's': hashdiff columns change (+b): every key would get a new version"
 """
 
 from __future__ import annotations
@@ -30,8 +33,11 @@ from generator import kinds
 from generator.spec.model import Spec
 
 DEFINITIONS_FILE = "dbt_vault/hash_definitions.yml"
-NOT_MATCHING = "existing rows will not match new ones"
-NEW_VERSIONS = "every key gets a new version at the next load"
+# What a change would do if loaded on top of the stored rows; `dvkit build` refuses such a change (a
+# breaking change of the plan) until the tables are rebuilt from landing with the new definition.
+REBUILD = "a breaking change: `dvkit build` refuses it until `dvkit rebuild` builds the tables `dvkit plan` names"
+NOT_MATCHING = f"existing rows would not match new ones; {REBUILD}"
+NEW_VERSIONS = f"every key would get a new version; {REBUILD}"
 KINDS = (("satellites", "satellite"), ("multi_active_satellites", "multi-active satellite"))
 # The section of the file that holds each kind's hash (a non-historised link's key is a link key).
 SECTION_OF = {"hub": "hubs", "link": "links", "nh_link": "links", "sat": "satellites",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.render.drift import DEFINITIONS_FILE, changes, definitions
+from generator.render.drift import DEFINITIONS_FILE, NEW_VERSIONS, NOT_MATCHING, changes, definitions
 from generator.render.plan import plan
 from generator.spec.model import Spec
 from generator.spec.validate import load_spec
@@ -139,7 +139,7 @@ def test_appending_to_payload_added_is_silent(tmp_path: Path) -> None:
 def test_new_payload_column_warns_with_the_hint(tmp_path: Path) -> None:
     after = SPEC.replace("payload: [name, city]", "payload: [name, city, phone]")
     assert _warnings(tmp_path, SPEC, after) == [
-        "satellite 'profile': hashdiff columns change (+phone): every key gets a new version at the next load "
+        f"satellite 'profile': hashdiff columns change (+phone): {NEW_VERSIONS} "
         "(hint: list new columns under payload_added instead of payload: rows without them keep their hashdiff)"]
 
 
@@ -147,17 +147,16 @@ def test_removed_or_reordered_columns_warn(tmp_path: Path) -> None:
     added = SPEC.replace("payload: [name, city]\n", "payload: [name, city]\n    payload_added: [phone, email]\n")
     reordered = added.replace("[phone, email]", "[email, phone]")
     assert _warnings(tmp_path / "1", added, reordered) == [
-        "satellite 'profile': hashdiff columns change (payload_added reordered): every key gets a new version at "
-        "the next load (hint: payload_added is append-only: keep its order and add new columns at the end)"]
+        f"satellite 'profile': hashdiff columns change (payload_added reordered): {NEW_VERSIONS} "
+        "(hint: payload_added is append-only: keep its order and add new columns at the end)"]
     assert _warnings(tmp_path / "2", SPEC, SPEC.replace("payload: [name, city]", "payload: [name]")) == [
-        "satellite 'profile': hashdiff columns change (-city): every key gets a new version at the next load"]
+        f"satellite 'profile': hashdiff columns change (-city): {NEW_VERSIONS}"]
     moved = SPEC.replace("payload: [name, city]", "payload: [name, city, phone]")
     assert _warnings(tmp_path / "3", added, moved)[0].startswith(
-        "satellite 'profile': hashdiff columns change (-email): every key gets a new version")
+        "satellite 'profile': hashdiff columns change (-email): every key would get a new version")
     assert _warnings(tmp_path / "4", SPEC, SPEC.replace("payload: [brand]", "payload: [brand, colour]")) == [
-        "multi-active satellite 'cards': hashdiff columns change (+colour): every key gets a new version at the "
-        "next load (hint: list new columns under payload_added instead of payload: rows without them keep their "
-        "hashdiff)"]
+        f"multi-active satellite 'cards': hashdiff columns change (+colour): {NEW_VERSIONS} (hint: list new "
+        "columns under payload_added instead of payload: rows without them keep their hashdiff)"]
 
 
 def test_changed_hash_keys_warn(tmp_path: Path) -> None:
@@ -169,18 +168,16 @@ def test_changed_hash_keys_warn(tmp_path: Path) -> None:
     base = base.split("unused:")[0]
     two_columns = two_columns.split("unused:")[0]
     assert _warnings(tmp_path / "1", base, two_columns) == [
-        "hash key of hub 'person' changes (business key person_id -> person_id, phone): existing rows will not "
-        "match new ones"]
+        f"hash key of hub 'person' changes (business key person_id -> person_id, phone): {NOT_MATCHING}"]
     sha = base + "settings:\n  hash: SHA\n"
     assert _warnings(tmp_path / "2", base, sha) == [
-        "hash algorithm changes (MD5 -> SHA): every hash key and hashdiff changes; existing rows will not match "
-        "new ones (hint: keep hash: MD5, or build a new vault from the landed batches)"]
+        f"hash algorithm changes (MD5 -> SHA): every hash key and hashdiff changes; {NOT_MATCHING} "
+        "(hint: keep hash: MD5, or build a new vault from the landed batches)"]
     renamed = base.replace("business_key: person_id\n    sources: [{source: people}]",
                            "business_key: pid\n    sources: [{source: people, business_key: person_id}]")
     fed = renamed.replace("business_key: person_id}]", "business_key: phone}]")
     assert _warnings(tmp_path / "3", renamed, fed) == [
-        "hash key of hub 'person' from source 'people' changes (person_id -> phone): existing rows will not "
-        "match new ones"]
+        f"hash key of hub 'person' from source 'people' changes (person_id -> phone): {NOT_MATCHING}"]
 
 
 def test_no_previous_definitions_no_warnings(tmp_path: Path) -> None:
