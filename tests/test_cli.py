@@ -101,6 +101,8 @@ def test_generate_warns_about_changed_hashdiffs_in_both_modes(tmp_path: Path) ->
     sats.write_text(sats.read_text().replace("      - product_photos_qty\n", "", 1))
     warning = ("warning: satellite 'product_details': hashdiff columns change (-product_photos_qty): every key "
                "would get a new version; a breaking change: `dvkit build` refuses it until `dvkit rebuild`")
+    validated = runner.invoke(main, ["--project", str(project), "validate"])
+    assert validated.exit_code == 0 and warning in validated.output  # valid, and said before generating
     check = runner.invoke(main, ["--project", str(project), "generate", "--check"])
     assert check.exit_code == 1 and warning in check.output
     assert "stale: dbt_vault/hash_definitions.yml" in check.output

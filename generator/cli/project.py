@@ -19,6 +19,7 @@ def validate(ctx: click.Context, spec_dir: Path | None) -> None:
     """Check the spec and list every problem as path:line: message."""
     from generator.spec.validate import load_spec
 
+    in_project = spec_dir is None
     if spec_dir is None:
         project = resolve_project(ctx)
         spec_dir, root = project / "vault_spec", project
@@ -32,6 +33,11 @@ def validate(ctx: click.Context, spec_dir: Path | None) -> None:
         sys.exit(1)
     spec = result.spec
     assert spec is not None
+    # A valid spec can still change what a hash is made of: said here too, not only by generate.
+    from generator.render.drift import changes, definitions, read_definitions
+
+    for change in changes(read_definitions(root), definitions(spec)) if in_project else []:
+        err.print(f"warning: {change}", markup=False)
     out.print(f"spec ok: {len(spec.sources)} sources, {len(spec.hubs)} hubs, {len(spec.links)} links, "
               f"{len(spec.satellites)} satellites ({len(result.files)} files)")
 
