@@ -135,9 +135,10 @@ def test_added_payload_column_gives_new_versions_only_where_it_has_a_value(
 def test_column_put_in_payload_instead_is_refused_until_rebuilt(pg_server: Database, tmp_path: Path) -> None:
     db, root = _start(pg_server, tmp_path, "drift_pitfall")
     spec, warnings = _respec(root, IN_PAYLOAD)
-    assert warnings == ["satellite 'person_profile': hashdiff columns change (+phone): every key gets a new "
-                        "version at the next load (hint: list new columns under payload_added instead of "
-                        "payload: rows without them keep their hashdiff)"]
+    assert warnings == ["satellite 'person_profile': hashdiff columns change (+phone): every key would get a new "
+                        "version; a breaking change: `dvkit build` refuses it until `dvkit rebuild` builds "
+                        "the tables `dvkit plan` names (hint: list new columns under payload_added instead "
+                        "of payload: rows without them keep their hashdiff)"]
     load_batch(db, spec, _batch(root / "data" / "mar", "person_id,name,city,phone\np1,Ann,Lisbon,\n"
                                                          "p2,Bob,Porto,\n"), MAR)
     # Loaded as it is, every key would get a second version although nothing changed in the data:
