@@ -18,8 +18,11 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/dvkit demo
 
+# The suite runs in parallel, one worker per core (TEST_WORKERS=0 runs it in one process); a test
+# file stays on one worker, so its module fixtures (a loaded vault) are built once.
+TEST_WORKERS ?= auto
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
