@@ -39,11 +39,15 @@ def default_data(project: Path, spec: Spec) -> Path | None:
 @click.option("--full", is_flag=True, help="With --replay: every batch is a full extract, not only changes.")
 @click.option("--strict", is_flag=True,
               help="Refuse the whole batch if any row is bad, instead of setting bad rows aside in landing.quarantine.")
+@click.option("--full-extract", "full_extracts", multiple=True, metavar="SOURCE",
+              help="This delivery of SOURCE is the whole table (repeatable): keys it lacks are recorded as "
+                   "deleted by the source's status-tracking satellites. Sources declared `delivery: full` always are.")
 @NO_WAIT
 @click.pass_context
 @friendly
 def load(ctx: click.Context, data_dir: Path | None, load_time: dt.datetime | None, replay: str | None,
-         start: dt.datetime | None, end: dt.datetime | None, full: bool, strict: bool, no_wait: bool) -> None:
+         start: dt.datetime | None, end: dt.datetime | None, full: bool, strict: bool,
+         full_extracts: tuple[str, ...], no_wait: bool) -> None:
     """Load the source files of DATA_DIR (default: the settings' data_dir) as one batch, or replay them."""
     from generator.db import resolve
     from generator.load.landing import file_extracts
@@ -66,6 +70,9 @@ def load(ctx: click.Context, data_dir: Path | None, load_time: dt.datetime | Non
         if strict:
             raise DvkitError("--strict does not go with --replay",
                              hint="a replay sets bad rows aside; list them with `dvkit quarantine`")
+        if full_extracts:
+            raise DvkitError("--full-extract does not go with --replay",
+                             hint="with --full every replayed batch is a full extract of every file")
     # A missing folder or a header lacking a column is said before connecting or waiting.
     extracts, _ = file_extracts(spec, data_dir)
     for extract in extracts:
@@ -81,17 +88,18 @@ def load(ctx: click.Context, data_dir: Path | None, load_time: dt.datetime | Non
         run_replay(spec, data_dir, replay, start.date() if start else None, end.date() if end else None, full,
                    database, rules)
         return
-    run_load(spec, data_dir, load_time, database, strict)
+    run_load(spec, data_dir, load_time, database, strict, full_extracts)
 
 
 def run_load(spec: Spec, data_dir: Path, load_time: dt.datetime | None, database: Database,
-             strict: bool = False) -> None:
+             strict: bool = False, full_extracts: tuple[str, ...] = ()) -> None:
     """Land ``data_dir`` as one batch and print its reconciliation."""
     from generator.load.landing import load_batch
 
     started = time.monotonic()
     err.print(f"loading {data_dir}", markup=False)
-    result = load_batch(database, spec, data_dir, load_time, progress("read"), strict=strict)
+    result = load_batch(database, spec, data_dir, load_time, progress("read"), strict=strict,
+                        full_extracts=full_extracts)
     if result.duplicate_of is not None:
         out.print(f"batch {result.duplicate_of} already holds these files with this load time: nothing loaded",
                   markup=False)

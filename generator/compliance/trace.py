@@ -50,7 +50,15 @@ from generator.errors import DvkitError
 from generator.hashing import SEPARATOR, hash_key, hashdiff
 from generator.places import DVKIT, LANDING, RAW_VAULT
 from generator.render.plan import link_key_columns
-from generator.spec.model import Hub, Link, MultiActiveSatellite, NonHistorisedLink, Satellite, Spec
+from generator.spec.model import (
+    Hub,
+    Link,
+    MultiActiveSatellite,
+    NonHistorisedLink,
+    Satellite,
+    Spec,
+    StatusTrackingSatellite,
+)
 
 ERASURE_LOG = (DVKIT, "erasure_log")
 GHOST_SOURCE = "AUTOMATE_DV_SYSTEM"
@@ -58,14 +66,14 @@ OPEN_END = dt.datetime(9999, 12, 31)
 KEY_SEPARATOR = SEPARATOR  # a composite business key is typed as the hash joins its parts
 
 # Events of one instant are listed in this order: the relationship, its period, then what it describes.
-KIND_ORDER = ("link", "effectivity", "satellite", "multi_active_satellite", "erasure")
+KIND_ORDER = ("link", "effectivity", "satellite", "multi_active_satellite", "status", "erasure")
 
 # How the landing rows of an event were found (``Event.match``).
 MATCH_HASHDIFF = "hashdiff"  # key, load time and a payload hashing to the row's hashdiff
 MATCH_KEY = "key_and_load_time"  # key and load time only (links, effectivity, or a payload changed since)
 MATCH_DRIVING_KEY = "driving_key_and_load_time"  # an end-dated period: the delivery that replaced it
 MATCH_NONE = "none"  # no landing row found (landing emptied, or not kept)
-MATCH_NOT_APPLICABLE = "not_applicable"  # erasures: not delivered by a source
+MATCH_NOT_APPLICABLE = "not_applicable"  # erasures, and keys missing from a full extract: no line to cite
 
 
 @dataclass(frozen=True)
@@ -342,7 +350,7 @@ class _Tracer:
             events += self._effectivity(link, {e.parent.hash_key: e.parent for e in link_events})
         # The tables keyed by the hub or by one of those links, read the way their kind's rows are read.
         readers: dict[str, Callable[[Any, list[Parent]], list[Event]]] = {
-            "sat": self._satellite, "ma_sat": self._multi_active}
+            "sat": self._satellite, "ma_sat": self._multi_active, "sts": self._status_tracking}
         for kind, entity in kinds.entities(self.spec):
             parent = kind.parent(self.spec, entity)
             if kind.name in readers and parent in parents and self._has(kind.model(entity)):
@@ -435,6 +443,40 @@ class _Tracer:
                     values=values, diff=_diff(previous.get(row[link.key]), values, set(), set()),
                     provenance=_sorted_lines(lines), match=match, summary=f"{link.name} {summary}"))
                 previous[row[link.key]] = values
+        return events
+
+    def _status_tracking(self, sts: StatusTrackingSatellite, parents: list[Parent]) -> list[Event]:
+        """When the source stopped delivering the key (or a link row of it), and when it came back."""
+        parent_entity = self._parent_entity(sts.parent)
+        pk = parent_entity.key
+        by_key = {p.hash_key: p for p in parents}
+        rows = self._select(sts.model, [pk, "status", "load_datetime", "record_source"], pk, sorted(by_key),
+                            [pk, "load_datetime"])
+        key_columns = self._key_columns(parent_entity, sts.source)
+        flag = self.spec.source(sts.source).delete_flag
+        events: list[Event] = []
+        previous: dict[bytes, dict[str, Any]] = {}
+        for row in rows:
+            values = {"status": row["status"]}
+            since = _text(row["load_datetime"])
+            lines = [r.line() for r in self._landing(sts.source) if r.load_ts == row["load_datetime"]
+                     and self._hash(r, key_columns) == row[pk]]
+            if row["status"] == "deleted" and lines:
+                summary = f"deleted at the source ({flag} in {sts.source}) since {since}"
+            elif row["status"] == "deleted":
+                # Nothing to cite: the key is what the delivery lacked.
+                summary = f"no longer delivered by {sts.source} since {since} (missing from its full extract)"
+            elif previous.get(row[pk], {}).get("status") == "deleted":
+                summary = f"delivered again by {sts.source} since {since}"
+            else:
+                summary = f"delivered by {sts.source}"
+            events.append(Event(
+                time=row["load_datetime"], kind="status", name=sts.name, table=f"{RAW_VAULT}.{sts.model}",
+                parent=by_key[row[pk]], record_source=row["record_source"], values=values,
+                diff=_diff(previous.get(row[pk]), values, set(), set()), provenance=_sorted_lines(lines),
+                match=MATCH_KEY if lines else MATCH_NOT_APPLICABLE if row["status"] == "deleted" else MATCH_NONE,
+                summary=summary))
+            previous[row[pk]] = values
         return events
 
     def _satellite(self, sat: Satellite, parents: list[Parent]) -> list[Event]:

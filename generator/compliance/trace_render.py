@@ -26,7 +26,7 @@ added keys do not). Keys always appear, in this order; ``null`` when there is no
 
     EVENT = {
       "time": "<load_datetime; for an erasure its erased_at in UTC>",
-      "kind": "link" | "effectivity" | "satellite" | "multi_active_satellite" | "erasure",
+      "kind": "link" | "effectivity" | "satellite" | "multi_active_satellite" | "status" | "erasure",
       "name": "order_status",                 # satellite / link / effectivity satellite; "erasure"
       "table": "raw_vault.sat_order_status",
       "version": 2,                           # 1-based per kind + name + parent; 1 for erasures
@@ -49,7 +49,7 @@ added keys do not). Keys always appear, in this order; ``null`` when there is no
 
 Values: times ISO-8601 without offset (the vault's naive times), dates ISO-8601, numerics as
 strings (exact: "29.90"), bytes as hex, everything else as JSON has it. Events are ordered by time,
-then kind (link, effectivity, satellite, multi-active, erasure), name and parent; state by kind, name
+then kind (link, effectivity, satellite, multi-active, status, erasure), name and parent; state by kind, name
 and parent. The output depends only on the vault and the arguments: two runs give the same bytes.
 """
 
@@ -206,7 +206,7 @@ def what(event: Event) -> str:
     if event.kind == "erasure":
         return "erasure of personal data"
     kind = {"link": "link", "effectivity": "effectivity", "satellite": "satellite",
-            "multi_active_satellite": "multi-active satellite"}[event.kind]
+            "multi_active_satellite": "multi-active satellite", "status": "status-tracking satellite"}[event.kind]
     return f"{kind} {event.name} v{event.version}"
 
 

@@ -2,7 +2,7 @@
 
 ``REGISTRY`` holds one of each, in the order the vault lists its tables (``Spec.vault_models()``):
 hubs, links, satellites, multi-active, effectivity and tracking satellites, reference tables,
-non-historised links.
+non-historised links, status-tracking satellites.
 
 >>> [kind.section for kind in REGISTRY][:3]
 ['hubs', 'links', 'satellites']
@@ -23,6 +23,7 @@ from generator.kinds.multi_active_satellite import MultiActiveSatelliteKind
 from generator.kinds.non_historised_link import NonHistorisedLinkKind
 from generator.kinds.reference_table import ReferenceTableKind
 from generator.kinds.satellite import SatelliteKind
+from generator.kinds.status_tracking_satellite import StatusTrackingSatelliteKind
 from generator.kinds.tracking_satellite import TrackingSatelliteKind
 from generator.spec.model import Spec
 
@@ -35,6 +36,7 @@ REGISTRY: tuple[Kind[Any], ...] = (
     TrackingSatelliteKind(),
     ReferenceTableKind(),
     NonHistorisedLinkKind(),
+    StatusTrackingSatelliteKind(),
 )
 
 _ENTITY_TYPES: dict[type, Kind[Any]] = {kind.entity_type: kind for kind in REGISTRY}

@@ -23,7 +23,7 @@ import datetime as dt
 import functools
 import hashlib
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -141,6 +141,8 @@ def ensure_landing(conn: psycopg.Connection, spec: Spec) -> None:
     conn.execute("update landing.batch_files set rows_read = row_count, rows_quarantined = 0 where rows_read is null")
     # Warnings about a file kept for review, e.g. columns the spec does not declare that were left out.
     conn.execute("alter table landing.batch_files add column if not exists note text")
+    # A whole delivery (a full extract): a key it lacks is gone from the source (status-tracking satellites).
+    conn.execute("alter table landing.batch_files add column if not exists full_extract boolean not null default false")
     ensure_quarantine(conn)
     # A column renamed in the spec (`from`) is renamed in landing first, so that it is not added again empty.
     carry_over_renames(conn, spec)
@@ -219,39 +221,50 @@ def _readable(path: Path) -> Iterator[None]:
 
 
 def load_batch(db: Database, spec: Spec, data_dir: Path, load_ts: dt.datetime | None = None,
-               progress: Progress | None = None, strict: bool = False) -> BatchResult:
+               progress: Progress | None = None, strict: bool = False,
+               full_extracts: Collection[str] = ()) -> BatchResult:
     """Load every source file found in ``data_dir`` as one batch, in one transaction.
 
     Bad rows are set aside in ``landing.quarantine``; with ``strict``, any bad row refuses the
     whole batch. With an explicit ``load_ts``, loading the same files again is recognised and skipped.
+    ``full_extracts``: sources whose files are whole this time although the spec says ``delivery: delta``.
     """
+    unknown = sorted(set(full_extracts) - {source.name for source in spec.sources})
+    if unknown:
+        raise DvkitError(f"--full-extract names no source of the spec: {', '.join(unknown)}",
+                         hint="name sources as the spec does: " + ", ".join(s.name for s in spec.sources))
     extracts, missing = file_extracts(spec, data_dir)
     fingerprint = batch_fingerprint(load_ts, extracts) if load_ts is not None else None
-    result = load_extracts(db, spec, extracts, load_ts, data_dir.name, fingerprint, progress, strict=strict)
+    whole = {s.name for s in spec.sources if s.delivery == "full"} | set(full_extracts)
+    result = load_extracts(db, spec, extracts, load_ts, data_dir.name, fingerprint, progress, strict=strict,
+                           whole=whole)
     result.skipped = missing
     return result
 
 
 def load_extracts(db: Database, spec: Spec, extracts: list[Extract], load_ts: dt.datetime | None,
                   origin: str, fingerprint: str | None = None, progress: Progress | None = None,
-                  strict: bool = False) -> BatchResult:
-    """Copy ``extracts`` into landing as one batch in one transaction."""
+                  strict: bool = False, whole: Collection[str] = ()) -> BatchResult:
+    """Copy ``extracts`` into landing as one batch in one transaction; ``whole``: the sources whose
+    extracts are full extracts."""
     with db.connect() as conn:
         ensure_landing(conn, spec)
         conn.commit()
-        result = copy_batch(conn, extracts, load_ts, origin, fingerprint, progress, spec=spec, strict=strict)
+        result = copy_batch(conn, extracts, load_ts, origin, fingerprint, progress, spec=spec, strict=strict,
+                            whole=whole)
         analyze(conn, {extract.source.name for extract in extracts})
     return result
 
 
 def copy_batch(conn: psycopg.Connection, extracts: list[Extract], load_ts: dt.datetime | None, origin: str,
                fingerprint: str | None = None, progress: Progress | None = None, *, spec: Spec | None = None,
-               strict: bool = False) -> BatchResult:
+               strict: bool = False, whole: Collection[str] = ()) -> BatchResult:
     """One batch in one transaction on an open connection whose landing tables exist.
 
     ``spec`` names the business keys to check (a row with no key of any hub its source feeds is set
     aside); without it that check is skipped. ``strict``: any bad row refuses the whole batch (the
-    error names the first STRICT_LIMIT and counts them all); nothing of it is kept.
+    error names the first STRICT_LIMIT and counts them all); nothing of it is kept. ``whole``: the
+    sources whose extracts are full extracts (recorded in ``landing.batch_files.full_extract``).
     """
     load_ts = (load_ts or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)).replace(microsecond=0)
     with conn.transaction():
@@ -287,9 +300,9 @@ def copy_batch(conn: psycopg.Connection, extracts: list[Extract], load_ts: dt.da
                 result.notes[name] = extract.note
             conn.execute(
                 "insert into landing.batch_files (batch_id, source, file_name, row_count, rows_read, rows_quarantined, "
-                "note) values (%s, %s, %s, %s, %s, %s, %s)",
+                "note, full_extract) values (%s, %s, %s, %s, %s, %s, %s, %s)",
                 (result.batch_id, name, extract.file_name, result.rows[name], result.read[name],
-                 result.quarantined[name], extract.note),
+                 result.quarantined[name], extract.note, name in whole),
             )
         if total and strict:
             raise refusal(refused, total)  # the transaction rolls back: nothing of the batch is kept

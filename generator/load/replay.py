@@ -70,8 +70,11 @@ def load_replay(db: Database, spec: Spec, data_dir: Path, period: str, start: dt
         for batch in plan_replay(data_dir, period, start, end, full=full, rules=rules):
             started = time.monotonic()
             extracts = _extracts(spec, batch, files)
+            # --full: every file is the table as it stood at the period's end, a full extract; otherwise
+            # it holds what changed, whatever the spec's delivery says.
             result = copy_batch(conn, extracts, batch.period_end, origin,
-                                batch_fingerprint(batch.period_end, extracts), spec=spec)
+                                batch_fingerprint(batch.period_end, extracts), spec=spec,
+                                whole={extract.source.name for extract in extracts} if full else ())
             step = ReplayStep(batch.period_end, result, time.monotonic() - started)
             steps.append(step)
             if on_batch:

@@ -252,6 +252,10 @@ def _landing_sources(spec: Spec) -> GeneratedFile:
         ]
         tables.append({"name": source.name, "description": source.description or f"Rows of {source.file}.",
                        "columns": columns})
+    if spec.status_tracking_satellites:  # they read which deliveries were whole
+        tables += [{"name": "batches", "description": "The batch log: one row per batch, with its load time."},
+                   {"name": "batch_files", "description": "The files of each batch, counted; full_extract says "
+                    "whether the delivery was the whole table."}]
     document = {"version": 2, "sources": [{
         "name": "landing", "schema": "landing",
         "description": "Source files as loaded by `dvkit load`: one row per file row, with batch metadata.",

@@ -39,6 +39,10 @@ class Source:
     extra_columns: str = "warn"  # a file column the spec does not declare: "warn" (ignored) or "fail"
     renamed: tuple[tuple[str, str], ...] = ()  # column -> the file's header it is read from (``from``)
     column_lines: tuple[int, ...] = ()  # the spec line of each column, in order (messages)
+    # "full": every delivery is the whole table, so a key missing from one is gone from the source;
+    # "delta": a delivery holds what changed, and a missing key says nothing.
+    delivery: str = "delta"
+    delete_flag: str | None = None  # a boolean column: true marks the row's keys deleted at the source
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -237,6 +241,26 @@ class TrackingSatellite:
 
 
 @dataclass(frozen=True)
+class StatusTrackingSatellite:
+    """A status-tracking satellite (sts): when the keys of a hub or link stopped being delivered by one
+    source, and when they came back.
+
+    A row per change of status: ``present`` when a key is delivered (first, or again after it was
+    gone), ``deleted`` when a full extract of the source no longer holds it or its delete flag is set.
+    """
+
+    name: str
+    parent: str
+    source: str
+    origin: Origin
+    description: str = ""
+
+    @property
+    def model(self) -> str:
+        return f"sts_{self.name}"
+
+
+@dataclass(frozen=True)
 class ReferenceTable:
     """Reference data keyed by a natural key (not hashed).
 
@@ -328,6 +352,7 @@ class Spec:
     tracking_satellites: tuple[TrackingSatellite, ...] = ()
     reference_tables: tuple[ReferenceTable, ...] = ()
     non_historised_links: tuple[NonHistorisedLink, ...] = ()
+    status_tracking_satellites: tuple[StatusTrackingSatellite, ...] = ()
     point_in_time_tables: tuple[PointInTime, ...] = ()
     bridges: tuple[Bridge, ...] = ()
     computed_satellites: tuple[ComputedSatellite, ...] = ()
@@ -350,8 +375,8 @@ class Spec:
         columns = tuple(c for name in link.hubs for c in self.hub(name).columns_in(source))
         return columns + link.dependent_child_key
 
-    def parent_of(self, sat: Satellite | MultiActiveSatellite | TrackingSatellite | PointInTime
-                  | ComputedSatellite) -> Hub | Link:
+    def parent_of(self, sat: Satellite | MultiActiveSatellite | TrackingSatellite | StatusTrackingSatellite
+                  | PointInTime | ComputedSatellite) -> Hub | Link:
         for entity in (*self.hubs, *self.links):
             if entity.name == sat.parent:
                 return entity
@@ -362,7 +387,8 @@ class Spec:
         fed = [hub.model for hub in self.hubs if any(feed.source == source for feed in hub.feeds)]
         fed += [link.model for link in self.links if source in link.sources]
         fed += [sat.model for sat in (*self.satellites, *self.multi_active_satellites, *self.effectivity_satellites,
-                                      *self.reference_tables, *self.non_historised_links) if sat.source == source]
+                                      *self.reference_tables, *self.non_historised_links,
+                                      *self.status_tracking_satellites) if sat.source == source]
         return fed
 
     def first_line_per_key(self, source: str) -> str | None:
@@ -372,9 +398,10 @@ class Spec:
     def vault_models(self) -> list[str]:
         """Every raw vault table, hubs first, in a stable order."""
         groups: list[tuple[Hub | Link | Satellite | MultiActiveSatellite | EffectivitySatellite
-                           | TrackingSatellite | ReferenceTable | NonHistorisedLink, ...]] = [
+                           | TrackingSatellite | ReferenceTable | NonHistorisedLink | StatusTrackingSatellite,
+                           ...]] = [
             self.hubs, self.links, self.satellites, self.multi_active_satellites,
             self.effectivity_satellites, self.tracking_satellites, self.reference_tables,
-            self.non_historised_links,
+            self.non_historised_links, self.status_tracking_satellites,
         ]
         return [entity.model for group in groups for entity in group]

@@ -38,6 +38,7 @@ from generator.spec.model import (
     Settings,
     Source,
     Spec,
+    StatusTrackingSatellite,
     TrackingSatellite,
 )
 from generator.spec.structure import check_structure, looks_like
@@ -273,6 +274,7 @@ class _Checker:
         tracking = self._tracking(satellites)
         reference = self._reference(sources)
         non_historised = self._non_historised_links(sources, hubs)
+        status_tracking = self._status_tracking(sources, hubs, links)
         pits = self._point_in_time(satellites)
         bridges = self._bridges(hubs, links)
         computed = self._computed()
@@ -287,6 +289,7 @@ class _Checker:
             tracking_satellites=_sorted(tracking),
             reference_tables=_sorted(reference),
             non_historised_links=_sorted(non_historised),
+            status_tracking_satellites=_sorted(status_tracking),
             point_in_time_tables=_sorted(pits),
             bridges=_sorted(bridges),
             computed_satellites=_sorted(computed),
@@ -436,6 +439,16 @@ class _Checker:
                         self.add(path, personal.line_of("columns"), f"personal-data column '{column}' is not a "
                                  f"column of source '{entry['name']}'", _hint(column, list(columns), "columns"))
                         bad = True
+            delete_flag = entry.get("delete_flag")
+            if isinstance(delete_flag, str) and dict(typed).get(delete_flag, "boolean") != "boolean":
+                self.add(path, entry.line_of("delete_flag"), f"delete_flag '{delete_flag}' of source "
+                         f"'{entry['name']}' is a {dict(typed)[delete_flag]} column, not a boolean one",
+                         f"declare it `{delete_flag}: boolean` (true, false, t, f, 1, 0 in the file)")
+                bad = True
+            elif isinstance(delete_flag, str) and delete_flag not in columns:
+                self.add(path, entry.line_of("delete_flag"), f"delete_flag '{delete_flag}' is not a column of "
+                         f"source '{entry['name']}'", _hint(delete_flag, list(columns), "columns"))
+                bad = True
             if bad:
                 continue
             result[entry["name"]] = Source(
@@ -451,6 +464,8 @@ class _Checker:
                 extra_columns=str(entry.get("extra_columns") or self._settings_value("extra_columns", "warn")),
                 renamed=renamed or (),
                 column_lines=tuple(columns.line_of(c) for c in columns),
+                delivery=str(entry.get("delivery") or "delta"),
+                delete_flag=delete_flag if isinstance(delete_flag, str) else None,
             )
         # Lookups need every source declared first.
         for path, entry in raw:
@@ -925,6 +940,22 @@ class _Checker:
                 result[entry["name"]] = TrackingSatellite(entry["name"], parent_name, tracked,
                                                           Origin(path, entry.line),
                                                           str(entry.get("description", "")).strip())
+        return result
+
+    def _status_tracking(self, sources: dict[str, Source], hubs: dict[str, Hub],
+                         links: dict[str, Link]) -> dict[str, StatusTrackingSatellite]:
+        """Status-tracking satellites: a parent whose key the tracked source gives."""
+        result: dict[str, StatusTrackingSatellite] = {}
+        # Their own namespace: a name makes only the table's (sts_<name>), so sts 'order' beside xts 'order'.
+        for path, entry in self._unique("status_tracking_satellites", {}):
+            parent_name = self._parent(path, entry, "status-tracking satellite")
+            source = self._source_ref(path, entry.line_of("source"), entry.get("source"), sources)
+            if source is None or parent_name is None:
+                continue
+            if self._parent_keys(path, entry, parent_name, source, sources, hubs, links) is not None:
+                result[entry["name"]] = StatusTrackingSatellite(entry["name"], parent_name, source.name,
+                                                                Origin(path, entry.line),
+                                                                str(entry.get("description", "")).strip())
         return result
 
     def _reference(self, sources: dict[str, Source]) -> dict[str, ReferenceTable]:

@@ -1,9 +1,9 @@
 {#- One row per order of hub_order in its current state: the latest version of its status, the
     person who holds it now (the order-customer relationship in force) and where that person
     lives now, its item count, and the business rules of bsat_order_value and
-    bsat_order_delivery (the latest version of each). An order whose customer row has not arrived
-    (or was quarantined) points at dim_customer's unknown member (dvkit_unknown_key()); the build
-    that brings the customer links it. -#}
+    bsat_order_delivery (the latest version of each), and whether the source still delivers it
+    (sts_order). An order whose customer row has not arrived (or was quarantined) points at
+    dim_customer's unknown member (dvkit_unknown_key()); the build that brings the customer links it. -#}
 with orders as (
 
     select
@@ -23,6 +23,13 @@ current_status as (
         'order_delivered_customer_date',
         'order_estimated_delivery_date',
     ]) }}
+
+),
+
+current_source_status as (
+
+    {#- Whether the orders extract still delivers the order: its latest status-tracking row. #}
+    {{ dvkit_current_rows(source('raw_vault', 'sts_order'), 'order_hk', ['status', 'load_datetime']) }}
 
 ),
 
@@ -136,7 +143,11 @@ final as (
         current_status.order_delivered_customer_date is not null as is_delivered,
         current_delivery.days_to_deliver,
         current_delivery.delivered_late as is_late,
-        current_delivery.days_late
+        current_delivery.days_late,
+        {#- Purged at the source: the vault keeps every version, the mart says the order is gone. #}
+        coalesce(current_source_status.status = 'deleted', false) as is_deleted,
+        case when current_source_status.status = 'deleted' then current_source_status.load_datetime end
+            as deleted_at
     from orders
     left join current_status
         on orders.order_hk = current_status.order_hk
@@ -150,6 +161,8 @@ final as (
         on orders.order_hk = order_values.order_hk
     left join current_delivery
         on orders.order_hk = current_delivery.order_hk
+    left join current_source_status
+        on orders.order_hk = current_source_status.order_hk
 
 )
 
