@@ -43,8 +43,13 @@ DEMO_SYNTH_SCALE = 0.05
 @click.option("--change-rate", "change_rate", type=float, default=None,
               help="With --batches: the fraction of the customers, products and sellers rows each batch "
                    "changes (default 0.01; at least one row per file).")
+@click.option("--delete-rate", "delete_rate", type=float, default=0.0, show_default=True,
+              help="With --batches: each change batch also delivers the orders file whole (a full extract), "
+                   "without the orders purged at the source: this fraction of the held ones per batch, "
+                   "half of which come back in the next. Load it with --full-extract orders.")
 @friendly
-def synth(scale: float, out_dir: Path, seed: int, use_gzip: bool, batches: int, change_rate: float | None) -> None:
+def synth(scale: float, out_dir: Path, seed: int, use_gzip: bool, batches: int, change_rate: float | None,
+          delete_rate: float) -> None:
     """Write synthetic Olist files (Kaggle's format) for machines without the real data."""
     import math
 
@@ -62,6 +67,11 @@ def synth(scale: float, out_dir: Path, seed: int, use_gzip: bool, batches: int, 
     if not 0 < rate <= 1:
         raise DvkitError(f"--change-rate must be above 0 and at most 1, got {rate}",
                          hint="0.01 changes 1% of the rows in each batch")
+    if delete_rate and batches == 0:
+        raise DvkitError("--delete-rate goes with --batches", hint="add --batches N (N change batches)")
+    if not 0 <= delete_rate <= 1:
+        raise DvkitError(f"--delete-rate must be from 0 to 1, got {delete_rate}",
+                         hint="0.01 purges 1% of the orders in each batch")
     started = time.monotonic()
     wrote = progress("wrote")
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -71,8 +81,9 @@ def synth(scale: float, out_dir: Path, seed: int, use_gzip: bool, batches: int, 
             out.print(f"{name}: {rows:,} rows", markup=False)
     else:
         for batch in generate_batches(scale, out_dir, seed=seed, batches=batches, change_rate=rate,
-                                      gzip=use_gzip, progress=wrote):
-            files = ", ".join(f"{name} {rows:,}" for name, rows in sorted(batch.files.items()))
+                                      gzip=use_gzip, progress=wrote, delete_rate=delete_rate):
+            files = ", ".join(f"{name} {rows:,}" + (" (full extract)" if name in batch.full_extracts else "")
+                              for name, rows in sorted(batch.files.items()))
             out.print(f"{batch.dir} ({batch.kind}): {files or 'no changes'}", markup=False)
     described = f"scale {scale}, seed {seed}" + (f", {batches} change batch(es) at rate {rate}" if batches else "")
     out.print(f"synthetic Olist ({described}) in {out_dir} ({time.monotonic() - started:.1f}s)", markup=False)

@@ -13,6 +13,12 @@ files (at least one row each) with new satellite values and the same keys; the f
 sources are absent.  Which keys change in batch ``b`` is drawn independently per batch (the same key
 may change again later); a key's new row differs from its row after batch ``b - 1``.
 
+With ``delete_rate`` above 0, every change batch also delivers the orders file as a full extract:
+the snapshot's orders minus those the source no longer holds. In each batch an order still held is
+purged with probability ``delete_rate``, and a purged one comes back with probability
+``RESTORE_RATE`` (restored at the source), so a vault sees keys go and come back. The manifest lists
+the file under each batch's ``full_extracts``: load it with ``dvkit load --full-extract orders``.
+
 Everything streams: the snapshot's files are read back row by row, and each row is carried through
 all batches at once (its state after each batch lives only while the row is processed), so memory
 does not depend on the scale.  Customers change person by person: the row of each person's first
@@ -38,6 +44,8 @@ from .geo import Geography
 from .olist import generate
 
 MAX_BATCHES = 999
+#: With deletes: the chance that an order purged at the source is back in the next batch.
+RESTORE_RATE = 0.5
 MANIFEST = "batches.json"
 #: Change files open at the same time; more batches take more passes over the snapshot.
 OPEN_BATCHES = 64
@@ -59,6 +67,7 @@ class Batch:
     dir: str
     kind: str  # "snapshot" or "changes"
     files: dict[str, int] = field(default_factory=dict)
+    full_extracts: list[str] = field(default_factory=list)  # files delivered whole (the rest: changes)
 
 
 @dataclass(frozen=True)
@@ -130,6 +139,7 @@ def generate_batches(
     change_rate: float = 0.01,
     gzip: bool = False,
     progress: kc.ProgressFn | None = None,
+    delete_rate: float = 0.0,
 ) -> list[Batch]:
     """Write the snapshot and ``batches`` change batches into ``out_dir`` (see the module docstring).
 
@@ -140,6 +150,8 @@ def generate_batches(
         raise ValueError(f"batches must be a whole number from 1 to {MAX_BATCHES}, got {batches!r}")
     if not isinstance(change_rate, (int, float)) or not 0 < change_rate <= 1:
         raise ValueError(f"change_rate must be above 0 and at most 1, got {change_rate!r}")
+    if not isinstance(delete_rate, (int, float)) or not 0 <= delete_rate <= 1:
+        raise ValueError(f"delete_rate must be from 0 to 1, got {delete_rate!r}")
     out_dir = Path(out_dir)
     _refuse_later_batches(out_dir, batches)
     for b in range(batches + 1):
@@ -152,10 +164,13 @@ def generate_batches(
     for source in CHANGED_SOURCES:
         _write_changes(source, maker, snapshot_dir / source.fmt.file_name(gzip), out_dir, changes,
                        change_rate, gzip, progress)
+    if delete_rate > 0:
+        _write_full_orders(snapshot_dir / kc.ORDERS.file_name(gzip), out_dir, changes, seed, delete_rate, gzip,
+                           progress)
     for batch in changes:
         (out_dir / batch.dir).mkdir(exist_ok=True)  # a batch without changes is an empty folder
     written = [snapshot, *changes]
-    _write_manifest(out_dir, written, scale, seed, change_rate, gzip)
+    _write_manifest(out_dir, written, scale, seed, change_rate, gzip, delete_rate)
     return written
 
 
@@ -194,6 +209,29 @@ def _write_changes(source: ChangedSource, maker: ChangeMaker, snapshot_file: Pat
         finally:
             for b, sink in sorted(sinks.items()):
                 changes[b - 1].files[sink.file_name] = sink.close()
+
+
+def _write_full_orders(snapshot_file: Path, out_dir: Path, changes: list[Batch], seed: int, delete_rate: float,
+                       gzip: bool, progress: kc.ProgressFn | None) -> None:
+    """Every change batch's orders file: the orders the source still holds then (a full extract)."""
+    for first in range(1, len(changes) + 1, OPEN_BATCHES):
+        last = min(len(changes), first + OPEN_BATCHES - 1)
+        # One draw per order and batch, in snapshot order: every pass replays the earlier batches.
+        draws = [random.Random(f"{seed}:batch:{b}:deletes") for b in range(1, last + 1)]
+        sinks = {b: _change_sink(out_dir / batch_dir_name(b), kc.ORDERS, gzip, progress)
+                 for b in range(first, last + 1)}
+        try:
+            for row in kc.read_rows(snapshot_file):
+                held = True
+                for b, draw in enumerate(draws, start=1):
+                    chance = draw.random()
+                    held = chance >= delete_rate if held else chance < RESTORE_RATE
+                    if held and b >= first:
+                        sinks[b].write(row)
+        finally:
+            for b, sink in sorted(sinks.items()):
+                changes[b - 1].files[sink.file_name] = sink.close()
+                changes[b - 1].full_extracts.append(sink.file_name)
 
 
 def _eligible_rows(path: Path, is_eligible: Callable[[Row], bool]) -> Iterator[Row]:
@@ -242,7 +280,7 @@ def _remove_source_files(folder: Path) -> None:
 
 
 def _write_manifest(out_dir: Path, written: list[Batch], scale: float, seed: int, change_rate: float,
-                    gzip: bool) -> None:
+                    gzip: bool, delete_rate: float) -> None:
     manifest = {
         "scale": scale,
         "seed": seed,
@@ -251,4 +289,8 @@ def _write_manifest(out_dir: Path, written: list[Batch], scale: float, seed: int
         "changed_files": [s.fmt.file_name(gzip) for s in CHANGED_SOURCES],
         "batches": [{"dir": b.dir, "kind": b.kind, "rows": dict(sorted(b.files.items()))} for b in written],
     }
+    if delete_rate > 0:  # older manifests stay as they were
+        manifest["delete_rate"] = delete_rate
+        for entry, batch in zip(manifest["batches"], written, strict=True):
+            entry["full_extracts"] = batch.full_extracts
     (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")

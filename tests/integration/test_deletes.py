@@ -8,6 +8,7 @@ with the load time of the delivery that showed it, and trace says "no longer del
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from generator.db import Database
 from generator.errors import DvkitError
 from generator.load.landing import load_batch
 from generator.spec.model import Spec
+from olist_example.synth import generate_batches
 
 from .project import make_project
 
@@ -188,3 +190,29 @@ def test_full_extract_must_name_a_source(fresh_db: Database, tmp_path: Path) -> 
     with pytest.raises(DvkitError, match="--full-extract names no source of the spec: roms"):
         load_batch(fresh_db, spec, _batch(root, "x", {"rooms.csv": "person_id,room_id\n"}), T[0],
                    full_extracts=("roms",))
+
+
+def test_orders_purged_at_the_source_are_deleted_in_fct_orders(fresh_db: Database, tmp_path: Path) -> None:
+    # The Olist vault over synthetic batches whose orders files are full extracts without purged orders.
+    root, spec = make_project(tmp_path / "olist", business_vault="all")
+    data = tmp_path / "data"
+    generate_batches(0.003, data, seed=3, batches=2, change_rate=0.05, delete_rate=0.2)
+    load_batch(fresh_db, spec, data / "batch_000", T[0])
+    build(root, fresh_db, spec, mode="builtin")
+    for b in (1, 2):
+        load_batch(fresh_db, spec, data / f"batch_{b:03d}", T[b], full_extracts=("orders",))
+        build(root, fresh_db, spec, mode="builtin")
+    held = [_order_ids(data / f"batch_{b:03d}" / "olist_orders_dataset.csv") for b in range(3)]
+    # Gone since the first batch without it, unless it came back.
+    gone_since = {order: None if order in held[2] else T[1] if order not in held[1] else T[2] for order in held[0]}
+    expected = {order: (since is not None, since) for order, since in gone_since.items()}
+    with fresh_db.connect() as conn:
+        rows = conn.execute("select order_id, is_deleted, deleted_at from marts.fct_orders").fetchall()
+    stored = {order: (deleted, since) for order, deleted, since in rows}
+    assert stored == expected
+    assert 0 < sum(deleted for deleted, _ in stored.values()) < len(stored) // 2
+
+
+def _order_ids(path: Path) -> set[str]:
+    with path.open(encoding="utf-8", newline="") as file:
+        return {row["order_id"] for row in csv.DictReader(file)}

@@ -262,3 +262,36 @@ def test_cli_mistakes_are_one_line_without_traceback(tmp_path: Path, args: list[
     result = CliRunner().invoke(main, ["synth", "--out", str(tmp_path), *args])
     assert result.exit_code == 1
     assert message in result.output and "Traceback" not in result.output
+
+
+def test_deletes_deliver_the_orders_still_held_as_a_full_extract(tmp_path: Path) -> None:
+    written = generate_batches(SCALE, tmp_path, seed=SEED, batches=4, change_rate=RATE, delete_rate=0.2)
+    orders = "olist_orders_dataset.csv"
+    snapshot = _rows((tmp_path / "batch_000" / orders).read_bytes())
+    held = [_rows((tmp_path / f"batch_{b:03d}" / orders).read_bytes()) for b in range(1, 5)]
+    ids = [{row[0] for row in rows[1:]} for rows in [snapshot, *held]]
+    for rows in held:
+        assert rows[0] == snapshot[0]  # the same header
+        # a full extract: the snapshot's rows, byte for byte, fewer of them, in the same order
+        assert [row for row in snapshot[1:] if row[0] in {r[0] for r in rows[1:]}] == rows[1:]
+    gone = [ids[0] - later for later in ids[1:]]
+    assert all(0.1 * len(ids[0]) < len(g) < 0.5 * len(ids[0]) for g in gone)
+    # orders come back: purged in one batch, held again in the next
+    assert any(gone[b] - gone[b + 1] for b in range(3))
+    manifest = json.loads((tmp_path / "batches.json").read_text())
+    assert manifest["delete_rate"] == 0.2
+    assert [b["full_extracts"] for b in manifest["batches"]] == [[], [orders], [orders], [orders], [orders]]
+    assert [b.full_extracts for b in written[1:]] == [[orders]] * 4
+    # the other change files are as they are without deletes
+    plain = tmp_path / "plain"
+    generate_batches(SCALE, plain, seed=SEED, batches=4, change_rate=RATE)
+    for b in range(1, 5):
+        folder = f"batch_{b:03d}"
+        assert {p.name for p in (plain / folder).iterdir()} | {orders} == {p.name for p in (tmp_path / folder).iterdir()}
+        for path in (plain / folder).iterdir():
+            assert path.read_bytes() == (tmp_path / folder / path.name).read_bytes()
+
+
+def test_delete_rate_goes_with_batches(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["synth", "--scale", "0.001", "--out", str(tmp_path), "--delete-rate", "0.1"])
+    assert result.exit_code != 0 and "--delete-rate goes with --batches" in result.output
