@@ -364,7 +364,7 @@ def test_trace_as_the_reviewer_hides_personal_values_and_as_the_dpo_shows_them(v
     from rich.console import Console
 
     from generator.compliance.trace import trace
-    from generator.compliance.trace_render import to_json, to_table
+    from generator.compliance.trace_render import to_html, to_json, to_table
 
     with vault.db.connect() as conn:
         key, city = conn.execute(
@@ -381,6 +381,8 @@ def test_trace_as_the_reviewer_hides_personal_values_and_as_the_dpo_shows_them(v
     assert "customer_city: + [personal data hidden]" in text and city not in text
     document = to_json(hidden)
     assert city not in document and '"customer_city": null' in document and '"hidden_fields": [' in document
+    html = to_html(hidden)
+    assert "[personal data hidden]" in html and city not in html
     shown = trace(reviewer_database(vault.db, vault.dpo), vault.spec, "customer", key)
     location = next(e for e in shown.events if e.name == "customer_location")
     assert location.hidden_fields == () and location.values["customer_city"] == city
