@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from generator.compliance.roles import regrant_reviewers
 from generator.db import Database, redact
 from generator.errors import DvkitError
 from generator.evolution import late, state
@@ -303,6 +304,9 @@ def build(project_dir: Path, db: Database, spec: Spec, mode: str = "auto", log: 
         # Referential gaps do not fail the marts: the facts at an unknown member are counted.
         for line in unknown_member_warnings(db, project_dir):
             log(line)
+    # Recreated tables lost their column privileges: the reviewer roles get them back (see roles.py).
+    for line in regrant_reviewers(project_dir, db, spec):
+        log(line)
     finished = dt.datetime.now(dt.timezone.utc)
     return BuildResult(package=package, batch_from=batch_from, batch_to=plan.last_loaded,
                        row_counts=row_counts(db, spec), rows_before=before,

@@ -1,4 +1,4 @@
-"""``dvkit db grant-reviewer ROLE``: a database role that reads the vault and writes nothing."""
+"""``dvkit db grant-reviewer ROLE [--personal-data]``: a database role that reads the vault and writes nothing."""
 
 from __future__ import annotations
 
@@ -14,10 +14,18 @@ from generator.errors import DvkitError
 @click.argument("role")
 @click.option("--password-env", "password_env", metavar="VAR", default=None,
               help="Environment variable holding the role's password (not needed on the embedded server).")
+@click.option("--personal-data", "personal_data", is_flag=True, default=False,
+              help="Let ROLE read personal data too (e.g. the data protection officer). Without it, ROLE reads "
+                   "no column the spec's personal_data: marks, nor any column derived from one.")
 @click.pass_context
 @friendly
-def grant_reviewer(ctx: click.Context, role: str, password_env: str | None) -> None:
-    """Create or update ROLE: reads the vault, business vault, marts and erasure log; writes nothing."""
+def grant_reviewer(ctx: click.Context, role: str, password_env: str | None, personal_data: bool) -> None:
+    """Create or update ROLE: reads the vault, business vault, marts and erasure log; writes nothing.
+
+    By default ROLE reads no personal column anywhere (landing, raw vault, business vault, marts);
+    which columns those are is derived from the spec and the lineage of the dbt models, and
+    `dvkit build` grants the role again after every build. --personal-data grants every column.
+    """
     from generator.compliance.roles import READ_SCHEMAS, reviewer_database
     from generator.compliance.roles import grant_reviewer as run_grant
     from generator.db import resolve
@@ -30,10 +38,17 @@ def grant_reviewer(ctx: click.Context, role: str, password_env: str | None) -> N
                              hint=f"export {password_env}=... first (the password is never printed)")
     project = resolve_project(ctx)
     database = resolve(project)
-    result = run_grant(database, role, password, project_spec(project))
+    result = run_grant(database, role, password, project_spec(project), personal_data=personal_data,
+                       project_dir=project)
     action = "created" if result.created else "updated"
-    out.print(f"role {role} {action}: reads {', '.join(READ_SCHEMAS)}, dvkit.erasure_log and the "
-              "non-personal columns of landing (for source lines); no staging, no writes", markup=False)
+    if personal_data:
+        out.print(f"role {role} {action} as a personal-data reviewer: reads {', '.join(READ_SCHEMAS)}, "
+                  "dvkit.erasure_log and landing, personal data included; no staging, no writes", markup=False)
+    else:
+        out.print(f"role {role} {action}: reads {', '.join(READ_SCHEMAS)}, dvkit.erasure_log and landing "
+                  "(for source lines), without personal data; no staging, no writes", markup=False)
+        out.print(f"personal columns withheld: {len(result.hidden)}"
+                  + (f" ({', '.join(result.hidden)})" if result.hidden else ""), markup=False)
     for schema in result.schemas_created:
         out.print(f"schema {schema} created (empty until the next build)", markup=False)
     for note in result.notes:

@@ -13,6 +13,7 @@ from generator.cli.common import friendly, out, project_spec, resolve_project
 from generator.errors import DvkitError
 
 FORMATS = ("table", "json", "html")
+PIPE_WIDTH = 4000  # not a terminal: wide enough that no line of the table is wrapped
 
 
 def parse_as_of(text: str | None) -> dt.datetime | None:
@@ -50,6 +51,7 @@ def trace_command(ctx: click.Context, entity: str, key: str, as_of: str | None, 
     """Every version of every satellite, link and erasure of one KEY of hub ENTITY, in time order.
 
     KEY is typed as a person would (any case, stray spaces): it is hashed like the vault hashes it.
+    A key the hub does not use (Olist's customer_id for hub customer) is found through the spec's lookups.
     Each event shows its load time, effective time, record source, batch, source file and line,
     and what changed since the previous version.
     """
@@ -65,7 +67,9 @@ def trace_command(ctx: click.Context, entity: str, key: str, as_of: str | None, 
     result = trace(resolve(project), spec, entity, key, as_of_time)
     if fmt == "table":
         if out_file is None:
-            to_table(result, out)
+            # Piped or redirected, rich would wrap at 80 columns: a file or a grep wants whole lines.
+            to_table(result, out if out.is_terminal else Console(width=PIPE_WIDTH, highlight=False, soft_wrap=False,
+                                                                color_system=None))
             return
         with _open(out_file) as handle:
             to_table(result, Console(file=handle, width=160, highlight=False, soft_wrap=False, color_system=None))

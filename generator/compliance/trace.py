@@ -24,7 +24,14 @@ an aware ``as_of`` is converted to UTC, a naive one compared as it is; an erasur
 
 The key is typed as a person would: any case, stray spaces. It is hashed by the vault's standard
 (:func:`generator.hashing.hash_key`), so ``" ABC "`` finds ``abc``. A hub with a business key of
-several columns takes them joined by ``||`` (the hash's own separator).
+several columns takes them joined by ``||`` (the hash's own separator). A key the hub does not hold
+is looked for through the spec's lookups (``customer_id`` of Olist's ``customers`` leads to the
+person's ``customer_unique_id``, the key of hub ``customer``); the trace says so in its first note.
+
+Columns the connected role may not read (a reviewer's withheld personal data) are read as
+:data:`HIDDEN` and named in ``Event.hidden_fields``; the rest of the trace is as the owner's.
+``Trace.batches`` holds what ``landing.batches`` records of every batch a source line names,
+including the snapshot and period of a replayed batch (``dvkit load --replay``).
 
 Erased values (an erasure nulls the personal payload of satellite rows) are listed in
 ``Event.erased_fields`` and diffed as ``"erased"``, never as a change made by the source.
@@ -36,6 +43,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -74,6 +82,27 @@ MATCH_KEY = "key_and_load_time"  # key and load time only (links, effectivity, o
 MATCH_DRIVING_KEY = "driving_key_and_load_time"  # an end-dated period: the delivery that replaced it
 MATCH_NONE = "none"  # no landing row found (landing emptied, or not kept)
 MATCH_NOT_APPLICABLE = "not_applicable"  # erasures, and keys missing from a full extract: no line to cite
+
+
+class Hidden:
+    """A value the connected role may not read (a personal column withheld from a reviewer)."""
+
+    _instance: Hidden | None = None
+
+    def __new__(cls) -> Hidden:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return HIDDEN_TEXT
+
+    def __str__(self) -> str:
+        return HIDDEN_TEXT
+
+
+HIDDEN_TEXT = "[personal data hidden]"
+HIDDEN = Hidden()
 
 
 @dataclass(frozen=True)
@@ -124,6 +153,7 @@ class Event:
     provenance: list[SourceLine] = field(default_factory=list)
     match: str = MATCH_NONE
     erased_fields: tuple[str, ...] = ()
+    hidden_fields: tuple[str, ...] = ()  # values the connected role may not read (shown as HIDDEN)
     summary: str = ""
 
     @property
@@ -143,6 +173,44 @@ class HubRow:
     match: str
 
 
+@dataclass(frozen=True)
+class BatchOrigin:
+    """What ``landing.batches`` records of a batch; ``period`` is set when it replayed a snapshot.
+
+    ``dvkit load --replay`` names the batch's folder ``<snapshot folder> (replay by <period>)`` and
+    gives it the period's last second as load time; the file name of each line is the snapshot's.
+    """
+
+    batch_id: int
+    load_ts: dt.datetime
+    source_dir: str
+    snapshot: str | None = None  # the snapshot's folder, for a replayed batch
+    period: str | None = None  # day, week or month
+    period_start: dt.date | None = None
+    period_end: dt.datetime | None = None
+
+
+REPLAYED = re.compile(r"^(?P<snapshot>.*) \(replay by (?P<period>day|week|month)\)$")
+
+
+def batch_origin(batch_id: int, load_ts: dt.datetime, source_dir: str) -> BatchOrigin:
+    """A batch as ``landing.batches`` holds it, with the replayed period when there is one.
+
+    >>> batch_origin(3, dt.datetime(2017, 2, 28, 23, 59, 59), "olist (replay by month)").period_start
+    datetime.date(2017, 2, 1)
+    >>> batch_origin(4, dt.datetime(2017, 1, 8, 23, 59, 59), "olist (replay by week)").period_start
+    datetime.date(2017, 1, 2)
+    >>> batch_origin(5, dt.datetime(2017, 1, 8, 12, 0), "/data/olist").period is None
+    True
+    """
+    found = REPLAYED.match(source_dir)
+    if found is None:
+        return BatchOrigin(batch_id, load_ts, source_dir)
+    period, last = found["period"], load_ts.date()
+    start = last.replace(day=1) if period == "month" else last - dt.timedelta(days=6) if period == "week" else last
+    return BatchOrigin(batch_id, load_ts, source_dir, found["snapshot"], period, start, load_ts)
+
+
 @dataclass
 class Trace:
     entity: str
@@ -155,6 +223,9 @@ class Trace:
     state: list[Event]  # the current event of every series (no erasures), as of ``as_of``
     database: str  # where it was read from (password masked)
     notes: list[str] = field(default_factory=list)
+    generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))  # aware, UTC
+    batches: dict[int, BatchOrigin] = field(default_factory=dict)  # every batch a source line names
+    looked_up: str | None = None  # how the key typed led to the hub's key, when it is not the hub's
 
 
 # -- the entry point --------------------------------------------------------------------------------
@@ -170,11 +241,24 @@ def trace(db: Database, spec: Spec, entity: str, key: str, as_of: dt.datetime | 
         raise DvkitError(f"the key of {hub.name} is empty: '{key}'",
                          hint=f"give the {', '.join(hub.business_key)} to trace")
     as_of = naive_utc(as_of)
+    generated_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    looked_up = None
     with db.connect(autocommit=True) as conn:
         conn.execute("set session characteristics as transaction read only")
         tracer = _Tracer(conn, spec, hub, hk, as_of)
-        hub_row = tracer.hub_row(key)
+        try:
+            hub_row = tracer.hub_row(key)
+        except KeyNotInHub as missing:
+            found, looked_up = _through_lookup(conn, spec, hub, key)
+            if found is None:
+                raise DvkitError(missing.message, hint=(missing.hint or "") + (f"; {looked_up}" if looked_up else "")
+                                 ) from None
+            hk = hash_key(key_parts(hub, found), algorithm)
+            assert hk is not None
+            tracer = _Tracer(conn, spec, hub, hk, as_of)
+            hub_row = tracer.hub_row(found)
         events = tracer.events()
+        batches = tracer.batches([hub_row.provenance, *(e.provenance for e in events)])
     events.sort(key=_event_order)
     _number_versions(events)
     return Trace(
@@ -187,8 +271,56 @@ def trace(db: Database, spec: Spec, entity: str, key: str, as_of: dt.datetime | 
         events=events,
         state=_state(events),
         database=db.display_url(),
-        notes=tracer.notes,
+        notes=([looked_up] if looked_up else []) + tracer.notes,
+        generated_at=generated_at,
+        batches=batches,
+        looked_up=looked_up,
     )
+
+
+class KeyNotInHub(DvkitError):
+    """The hub holds no such key (perhaps it is another key of the same thing: see ``_through_lookup``)."""
+
+
+def _through_lookup(conn: psycopg.Connection, spec: Spec, hub: Hub, typed: str) -> tuple[str | None, str | None]:
+    """The hub's business key for a key the hub does not use, found through the spec's lookups.
+
+    A source whose rows reach the hub's key through a lookup (``lookups:`` in the spec, e.g. Olist's
+    orders carry ``customer_id`` and find ``customer_unique_id`` in ``customers``) says which other
+    key names the same thing. Returns (the hub's key or None, what was found in words or None).
+    """
+    if len(hub.business_key) != 1:
+        return None, None
+    wanted = hub.business_key[0]
+    tried: list[str] = []
+    for source in spec.sources:
+        for lookup in source.lookups:
+            if wanted not in lookup.columns:
+                continue
+            where = f"{lookup.source}.{lookup.on}"
+            if where in tried:
+                continue
+            tried.append(where)
+            query = sql.SQL("select distinct {}::text from {} where upper(trim({}::text)) = upper(trim(%s)) "
+                            "and {} is not null order by 1 limit 6").format(
+                sql.Identifier(wanted), sql.Identifier(LANDING, lookup.source), sql.Identifier(lookup.on),
+                sql.Identifier(wanted))
+            try:
+                found = [str(v) for (v,) in conn.execute(query, (typed,)).fetchall()]
+            except psycopg.Error:  # landing emptied, or not readable by this role: say what the hub uses
+                continue
+            if len(found) == 1:
+                return found[0], (f"'{typed}' is not a {wanted} of hub {hub.name} but a {lookup.on} of source "
+                                  f"{lookup.source}, which the spec's lookup (source {source.name}) maps to "
+                                  f"{wanted} '{found[0]}': traced that")
+            if found:
+                raise DvkitError(f"{lookup.on} '{typed}' of source {lookup.source} maps to several {wanted}: "
+                                 f"{', '.join(found[:5])}",
+                                 hint=f"trace one of them: dvkit trace {hub.name} <{wanted}>")
+    uses = f"hub {hub.name} is keyed by {wanted}"
+    if tried:
+        return None, f"{uses}; no {' or '.join(tried)} is '{typed}' either (the spec's lookups to it)"
+    return None, None
 
 
 def find_hub(spec: Spec, entity: str) -> Hub:
@@ -255,6 +387,7 @@ class _Tracer:
         self._landing_cache: dict[str, list[_Landed]] = {}
         self._hub_parent: Parent | None = None
         self._erased_tables: set[str] = set()
+        self._hidden_cache: dict[str, frozenset[str]] = {}
 
     # -- helpers
 
@@ -286,12 +419,31 @@ class _Tracer:
         if not keys:
             return []
         condition, params = self._known_then()
+        hidden = self._hidden(model)
+        # A column the role may not read (personal data withheld from a reviewer) is selected as NULL
+        # and returned as HIDDEN; the role then reads the rest of the table as it is.
+        selected = [sql.SQL("null") if c in hidden else sql.Identifier(c) for c in columns]
         query = sql.SQL("select {} from {} where {} = any(%s) and {} order by {}").format(
-            sql.SQL(", ").join(map(sql.Identifier, columns)), sql.Identifier(RAW_VAULT, model),
-            sql.Identifier(key_column), condition, sql.SQL(", ").join(map(sql.Identifier, order)))
+            sql.SQL(", ").join(selected), sql.Identifier(RAW_VAULT, model),
+            sql.Identifier(key_column), condition,
+            sql.SQL(", ").join(sql.Identifier(c) for c in order if c not in hidden))
         rows = self.conn.execute(query, [list(keys), *params]).fetchall()
-        return [dict(zip(columns, (bytes(v) if isinstance(v, memoryview) else v for v in row), strict=True))
+        return [dict(zip(columns, (HIDDEN if c in hidden else bytes(v) if isinstance(v, memoryview) else v
+                                   for c, v in zip(columns, row, strict=True)), strict=True))
                 for row in rows]
+
+    def _hidden(self, model: str) -> frozenset[str]:
+        """Columns of ``raw_vault.<model>`` the connected role may not select."""
+        if model not in self._hidden_cache:
+            self._hidden_cache[model] = frozenset(name for (name,) in self.conn.execute(
+                """select attname from pg_attribute
+                   where attrelid = %s::regclass and attnum > 0 and not attisdropped
+                     and not has_column_privilege(attrelid, attnum, 'SELECT')""",
+                (sql.Identifier(RAW_VAULT, model).as_string(self.conn),)))
+            if self._hidden_cache[model]:
+                self.notes.append(f"{RAW_VAULT}.{model}: {', '.join(sorted(self._hidden_cache[model]))} "
+                                  f"shown as {HIDDEN_TEXT} (personal data this role may not read)")
+        return self._hidden_cache[model]
 
     # -- the hub
 
@@ -306,7 +458,7 @@ class _Tracer:
             sql.Identifier(hub.key))
         row = self.conn.execute(query, (self.hk,)).fetchone()
         if row is None:
-            raise DvkitError(
+            raise KeyNotInHub(
                 f"no {hub.name} with key '{typed}' in the vault",
                 hint=f"{RAW_VAULT}.{hub.model} has no {', '.join(hub.business_key)} that hashes like '{typed}' "
                      f"(trimmed, upper-cased: {self.algorithm} {self.hk.hex()}); check the value and the entity, "
@@ -328,6 +480,20 @@ class _Tracer:
                       if r.load_ts == first_seen and self._hash(r, feed.columns) == self.hk]
         return HubRow(hub.name, f"{RAW_VAULT}.{hub.model}", self.hk, business_key, first_seen, record_source,
                       tuple(sorted(set(lines), key=_line_order)), MATCH_KEY if lines else MATCH_NONE)
+
+    def batches(self, lines: Iterable[Iterable[SourceLine]]) -> dict[int, BatchOrigin]:
+        """What ``landing.batches`` records of every batch named in ``lines``."""
+        wanted = sorted({line.batch_id for group in lines for line in group})
+        if not wanted or (LANDING, "batches") not in self.tables:
+            return {}
+        try:
+            rows = self.conn.execute("select batch_id, load_ts, source_dir from landing.batches "
+                                     "where batch_id = any(%s) order by 1", (wanted,)).fetchall()
+        except psycopg.Error as exc:
+            self.notes.append(f"landing.batches could not be read ({exc.diag.message_primary or exc}): "
+                              "replayed periods left out")
+            return {}
+        return {int(b): batch_origin(int(b), ts, str(d)) for b, ts, d in rows}
 
     @property
     def hub_parent(self) -> Parent:
@@ -495,19 +661,20 @@ class _Tracer:
             erased = self._erased(sat.model, values, personal)
             candidates = [r for r in self._landing(sat.source)
                           if r.load_ts == row["load_datetime"] and self._hash(r, key_columns) == row[pk]]
-            exact = [r for r in candidates
-                     if hashdiff([r.values.get(c) for c in sat.payload], sat.payload, self.algorithm,
-                                 added=[r.values.get(c) for c in sat.payload_added]) == row[sat.hashdiff]]
+            exact = [r for r in candidates if row[sat.hashdiff] is not HIDDEN
+                     and hashdiff([r.values.get(c) for c in sat.payload], sat.payload, self.algorithm,
+                                  added=[r.values.get(c) for c in sat.payload_added]) == row[sat.hashdiff]]
             chosen = exact or candidates
             prior = previous.get(row[pk])
             diff = _diff(prior[0] if prior else None, values, erased, prior[1] if prior else set())
+            hidden = tuple(c for c in sat.stored_payload if values[c] is HIDDEN)
             events.append(Event(
                 time=row["load_datetime"], kind="satellite", name=sat.name, table=f"{RAW_VAULT}.{sat.model}",
                 parent=by_key[row[pk]], record_source=row["record_source"], effective_from=row["effective_from"],
                 values=values, diff=diff, provenance=_sorted_lines(r.line() for r in chosen),
                 match=MATCH_HASHDIFF if exact else MATCH_KEY if candidates else MATCH_NONE,
-                erased_fields=tuple(c for c in sat.stored_payload if c in erased),
-                summary=_diff_summary(diff, prior is None)))
+                erased_fields=tuple(c for c in sat.stored_payload if c in erased), hidden_fields=hidden,
+                summary=_diff_summary(diff, prior is None, hidden)))
             previous[row[pk]] = (values, erased)
         return events
 
@@ -540,7 +707,7 @@ class _Tracer:
                         erased.add(f"{column}[{label}]")
             candidates = [r for r in self._landing(sat.source)
                           if r.load_ts == loaded and self._hash(r, key_columns) == parent_hk]
-            wanted = {row[sat.hashdiff] for row in version}
+            wanted = {row[sat.hashdiff] for row in version} - {HIDDEN}
             exact = [r for r in candidates
                      if hashdiff([r.values.get(c) for c in hashed], hashed, self.algorithm,
                                  added=[r.values.get(c) for c in sat.payload_added]) in wanted]
@@ -556,7 +723,9 @@ class _Tracer:
                 values=values, diff=diff, provenance=_sorted_lines(r.line() for r in chosen),
                 match=MATCH_HASHDIFF if exact else MATCH_KEY if candidates else MATCH_NONE,
                 erased_fields=tuple(c for c in values if c in erased),
-                summary=f"{len(version)} row(s); " + _diff_summary(diff, prior is None)))
+                hidden_fields=tuple(c for c, v in values.items() if v is HIDDEN),
+                summary=f"{len(version)} row(s); " + _diff_summary(
+                    diff, prior is None, tuple(c for c, v in values.items() if v is HIDDEN))))
             previous[parent_hk] = (values, erased)
         return events
 
@@ -753,7 +922,7 @@ def _diff(previous: dict[str, Any] | None, current: dict[str, Any], erased: set[
     return changes
 
 
-def _diff_summary(diff: list[Change], first: bool) -> str:
+def _diff_summary(diff: list[Change], first: bool, hidden: Sequence[str] = ()) -> str:
     erased = [c.field for c in diff if c.change == "erased"]
     changed = [c.field for c in diff if c.change != "erased"]
     parts = []
@@ -761,6 +930,8 @@ def _diff_summary(diff: list[Change], first: bool) -> str:
         parts.append("first version")
     elif changed:
         parts.append(f"{len(changed)} field(s) changed: {', '.join(changed)}")
+    elif hidden:  # a new version whose change is in fields this role may not read
+        parts.append(f"a new version; what changed is personal data hidden from this role ({', '.join(hidden)})")
     elif not erased:
         parts.append("delivered again, no field changed")
     if erased:

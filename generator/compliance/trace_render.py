@@ -10,6 +10,7 @@ added keys do not). Keys always appear, in this order; ``null`` when there is no
       "hash_key": "<hex>",                    # the hub key, hex
       "hash_algorithm": "MD5",
       "as_of": "2017-10-15T00:00:00" | null,  # only what the vault knew then
+      "generated_at": "2026-12-05T10:30:00+00:00",  # when this trace was made (UTC, with its offset)
       "generated_from": {"database": "<url, password masked>", "dvkit_version": "0.1.0"},
       "hub": {
         "table": "raw_vault.hub_order",
@@ -40,17 +41,24 @@ added keys do not). Keys always appear, in this order; ``null`` when there is no
       "provenance_match": MATCH,
       "values": {"order_status": "delivered", ...},  # multi-active: "field[child_key=value]"
       "erased_fields": ["customer_city", ...],        # values emptied by an erasure (shown null)
+      "hidden_fields": ["customer_city", ...],        # personal data the role may not read (shown null)
       "diff": [{"field": "...", "change": "added" | "changed" | "removed" | "erased",
                 "old": <value> | null, "new": <value> | null}, ...],
       "summary": "2 field(s) changed: order_status, order_delivered_customer_date"
     }
-    SOURCE_LINE = {"batch_id": 17, "source_file": "olist_orders_dataset.csv.gz", "source_line": 3664}
+    SOURCE_LINE = {"batch_id": 17, "source_file": "olist_orders_dataset.csv.gz", "source_line": 3664,
+                   "replay": REPLAY | null}   # null: the batch loaded the file as delivered
+    REPLAY = {"snapshot": "olist",            # the snapshot folder replayed (dvkit load --replay)
+              "snapshot_file": "olist_orders_dataset.csv.gz",  # the snapshot's file the line is in
+              "period": "day" | "week" | "month",
+              "period_start": "2017-01-01", "period_end": "2017-01-31T23:59:59"}  # the batch's load time
     MATCH = "hashdiff" | "key_and_load_time" | "driving_key_and_load_time" | "none" | "not_applicable"
 
 Values: times ISO-8601 without offset (the vault's naive times), dates ISO-8601, numerics as
 strings (exact: "29.90"), bytes as hex, everything else as JSON has it. Events are ordered by time,
-then kind (link, effectivity, satellite, multi-active, status, erasure), name and parent; state by kind, name
-and parent. The output depends only on the vault and the arguments: two runs give the same bytes.
+then kind (link, effectivity, satellite, multi-active, status, erasure), name and parent; state by kind,
+name and parent. The output depends only on the vault and the arguments: two runs give the same bytes
+but for ``generated_at``.
 """
 
 from __future__ import annotations
@@ -67,7 +75,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from generator.compliance.trace import Change, Event, Parent, SourceLine, Trace
+from generator.compliance.trace import HIDDEN_TEXT, BatchOrigin, Change, Event, Hidden, Parent, SourceLine, Trace
 
 SCHEMA = "dvkit.trace/1"
 ERASED = "[erased]"
@@ -80,6 +88,8 @@ def plain(value: Any) -> Any:
     """A value as JSON holds it (see the module docstring)."""
     if value is None or isinstance(value, (bool, int, str)):
         return value
+    if isinstance(value, Hidden):  # named in hidden_fields
+        return None
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)
     if isinstance(value, decimal.Decimal):
@@ -96,8 +106,14 @@ def plain(value: Any) -> Any:
     return str(value)
 
 
-def _line(line: SourceLine) -> dict[str, Any]:
-    return {"batch_id": line.batch_id, "source_file": line.source_file, "source_line": line.source_line}
+def _line(line: SourceLine, batches: dict[int, BatchOrigin]) -> dict[str, Any]:
+    batch = batches.get(line.batch_id)
+    replay = None
+    if batch is not None and batch.period is not None:
+        replay = {"snapshot": batch.snapshot, "snapshot_file": line.source_file, "period": batch.period,
+                  "period_start": plain(batch.period_start), "period_end": plain(batch.period_end)}
+    return {"batch_id": line.batch_id, "source_file": line.source_file, "source_line": line.source_line,
+            "replay": replay}
 
 
 def _parent(parent: Parent) -> dict[str, Any]:
@@ -110,7 +126,7 @@ def _change(change: Change) -> dict[str, Any]:
     return {"field": change.field, "change": change.change, "old": plain(change.old), "new": plain(change.new)}
 
 
-def _event(event: Event) -> dict[str, Any]:
+def _event(event: Event, batches: dict[int, BatchOrigin]) -> dict[str, Any]:
     return {
         "time": plain(event.time),
         "kind": event.kind,
@@ -120,10 +136,11 @@ def _event(event: Event) -> dict[str, Any]:
         "parent": _parent(event.parent),
         "effective_from": plain(event.effective_from),
         "record_source": event.record_source,
-        "provenance": [_line(line) for line in event.provenance],
+        "provenance": [_line(line, batches) for line in event.provenance],
         "provenance_match": event.match,
         "values": {k: plain(v) for k, v in event.values.items()},
         "erased_fields": list(event.erased_fields),
+        "hidden_fields": list(event.hidden_fields),
         "diff": [_change(c) for c in event.diff],
         "summary": event.summary,
     }
@@ -148,17 +165,18 @@ def to_dict(trace: Trace) -> dict[str, Any]:
         "hash_key": hub.hash_key.hex(),
         "hash_algorithm": trace.hash_algorithm,
         "as_of": plain(trace.as_of),
+        "generated_at": trace.generated_at.astimezone(dt.timezone.utc).isoformat(timespec="seconds"),
         "generated_from": {"database": trace.database, "dvkit_version": _version()},
         "hub": {
             "table": hub.table,
             "business_key": {k: plain(v) for k, v in hub.business_key},
             "first_seen": plain(hub.first_seen),
             "record_source": hub.record_source,
-            "provenance": [_line(line) for line in hub.provenance],
+            "provenance": [_line(line, trace.batches) for line in hub.provenance],
             "provenance_match": hub.match,
         },
-        "events": [_event(e) for e in trace.events],
-        "state": [_event(e) for e in trace.state],
+        "events": [_event(e, trace.batches) for e in trace.events],
+        "state": [_event(e, trace.batches) for e in trace.state],
         "notes": list(trace.notes),
     }
 
@@ -198,8 +216,22 @@ def diff_line(change: Change) -> str:
     return f"{change.field}: {show(change.old)} -> {show(change.new)}"
 
 
-def lines_text(lines: list[SourceLine] | tuple[SourceLine, ...]) -> list[str]:
-    return [f"batch {line.batch_id}  {line.source_file}:{line.source_line}" for line in lines]
+def replay_text(batch: BatchOrigin | None) -> str:
+    """``replayed from snapshot olist, month 2017-01-01 .. 2017-01-31 23:59:59`` ("" for a plain batch)."""
+    if batch is None or batch.period is None:
+        return ""
+    return (f"replayed from snapshot {batch.snapshot}, {batch.period} "
+            f"{show(batch.period_start)} .. {show(batch.period_end)}")
+
+
+def lines_text(lines: list[SourceLine] | tuple[SourceLine, ...],
+               batches: dict[int, BatchOrigin] | None = None) -> list[str]:
+    found = []
+    for line in lines:
+        replay = replay_text((batches or {}).get(line.batch_id))
+        where = f"batch {line.batch_id}  {line.source_file}:{line.source_line}"
+        found.append(where + (f"  ({replay})" if replay else ""))
+    return found
 
 
 def what(event: Event) -> str:
@@ -211,7 +243,8 @@ def what(event: Event) -> str:
 
 
 def shown_values(event: Event) -> list[tuple[str, str]]:
-    return [(k, ERASED if k in event.erased_fields else show(v)) for k, v in event.values.items()]
+    return [(k, ERASED if k in event.erased_fields else HIDDEN_TEXT if k in event.hidden_fields else show(v))
+            for k, v in event.values.items()]
 
 
 # -- terminal ---------------------------------------------------------------------------------------
@@ -228,7 +261,8 @@ def to_table(trace: Trace, console: Console) -> None:
         header.add_row("key", Text(f"{column} = {show(value)}"))
     header.add_row("hash key", Text(f"{hub.hash_key.hex()} ({trace.hash_algorithm})"))
     header.add_row("first seen", Text(f"{show(hub.first_seen)}  from {hub.record_source}"))
-    header.add_row("delivered by", Text("; ".join(lines_text(hub.provenance)) or "(no landing row found)"))
+    header.add_row("delivered by", Text("; ".join(lines_text(hub.provenance, trace.batches))
+                                        or "(no landing row found)"))
     header.add_row("as of", Text(show(trace.as_of) if trace.as_of else "now (everything loaded)"))
     header.add_row("read from", Text(trace.database))
     console.print(header)
@@ -249,7 +283,7 @@ def to_table(trace: Trace, console: Console) -> None:
             described.append(f"by {show(event.values.get('erased_by'))}")
         else:
             described.append(f"from {event.record_source}")
-            described += lines_text(event.provenance) or ["(no landing row found)"]
+            described += lines_text(event.provenance, trace.batches) or ["(no landing row found)"]
         if event.kind in ("link", "erasure"):
             change = [event.summary]
         else:
@@ -285,7 +319,12 @@ def _templates() -> jinja2.Environment:
     )
 
 
-def _view(event: Event) -> dict[str, Any]:
+def _where(line: SourceLine, batches: dict[int, BatchOrigin]) -> str:
+    replay = replay_text(batches.get(line.batch_id))
+    return f"{line.source_file}:{line.source_line}" + (f" ({replay})" if replay else "")
+
+
+def _view(event: Event, batches: dict[int, BatchOrigin]) -> dict[str, Any]:
     return {
         "time": show(event.time),
         "effective_from": show(event.effective_from) if event.effective_from else "",
@@ -294,8 +333,7 @@ def _view(event: Event) -> dict[str, Any]:
         "table": event.table,
         "parent": event.parent.label,
         "record_source": event.record_source or "",
-        "lines": [{"batch": line.batch_id, "where": f"{line.source_file}:{line.source_line}"}
-                  for line in event.provenance],
+        "lines": [{"batch": line.batch_id, "where": _where(line, batches)} for line in event.provenance],
         "match": event.match,
         "summary": event.summary,
         "diff": [{"field": c.field, "change": c.change, **_before_after(c)} for c in event.diff],
@@ -317,6 +355,9 @@ def _before_after(change: Change) -> dict[str, str]:
 def to_html(trace: Trace, generated_at: dt.datetime | None = None) -> str:
     """A self-contained, printable dossier: inline CSS, no scripts, no external resources."""
     hub = trace.hub
+    moment = generated_at or trace.generated_at
+    if moment.tzinfo is not None:  # the dossier says UTC
+        moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
     return _templates().get_template("trace.html.j2").render(
         entity=trace.entity,
         key=trace.key,
@@ -326,14 +367,13 @@ def to_html(trace: Trace, generated_at: dt.datetime | None = None) -> str:
         table=hub.table,
         first_seen=show(hub.first_seen),
         record_source=hub.record_source,
-        hub_lines=[{"batch": line.batch_id, "where": f"{line.source_file}:{line.source_line}"}
-                   for line in hub.provenance],
+        hub_lines=[{"batch": line.batch_id, "where": _where(line, trace.batches)} for line in hub.provenance],
         as_of=show(trace.as_of) if trace.as_of else "",
         database=trace.database,
         version=_version(),
         schema=SCHEMA,
-        generated_at=show(generated_at or dt.datetime.now(dt.timezone.utc).replace(microsecond=0, tzinfo=None)),
-        events=[_view(e) for e in trace.events],
-        state=[_view(e) for e in trace.state],
+        generated_at=show(moment.replace(microsecond=0)),
+        events=[_view(e, trace.batches) for e in trace.events],
+        state=[_view(e, trace.batches) for e in trace.state],
         notes=list(trace.notes),
     )

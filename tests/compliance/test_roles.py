@@ -1,4 +1,9 @@
-"""dvkit db grant-reviewer: a read-only role over the vault, business vault, marts and erasure log."""
+"""dvkit db grant-reviewer: read-only roles over the vault, business vault, marts and erasure log.
+
+Two roles on one built vault: the reviewer, who reads no personal column anywhere, and the
+personal-data reviewer (--personal-data), who reads them all. Which columns are personal is written
+out here from the spec by hand, independently of the code that derives them.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ from psycopg import sql
 from generator.build import build, run_dbt
 from generator.cli import main
 from generator.compliance.erase import erase
-from generator.compliance.roles import grant_reviewer, reviewer_database
+from generator.compliance.roles import grant_reviewer, regrant_reviewers, reviewer_database
 from generator.db import Database, ensure_database
 from generator.errors import DvkitError
 from generator.load.landing import load_batch
@@ -31,6 +36,23 @@ pytestmark = [
 ]
 
 READABLE = ("raw_vault", "business_vault", "marts")
+# Personal data by the spec (sources.yml personal_data:), and where it flows; written out by hand.
+PERSONAL = {
+    "landing.customers": ["customer_zip_code_prefix", "customer_city", "customer_state"],
+    "landing.order_reviews": ["review_comment_title", "review_comment_message"],
+    "raw_vault.sat_customer_location": ["customer_zip_code_prefix", "customer_city", "customer_state",
+                                        "customer_location_hashdiff"],
+    "raw_vault.sat_review_text": ["review_comment_title", "review_comment_message", "review_text_hashdiff"],
+    "marts.dim_customer": ["customer_zip_code_prefix", "customer_city", "customer_state"],
+}
+NOT_PERSONAL = {
+    "landing.customers": ["customer_id", "customer_unique_id", "_source_line"],
+    "raw_vault.sat_customer_location": ["customer_hk", "load_datetime", "record_source"],
+    "raw_vault.sat_review_text": ["review_hk", "load_datetime"],
+    "marts.dim_customer": ["customer_unique_id", "valid_from"],
+    "marts.fct_orders": ["order_id"],
+}
+PERSONAL_NAMES = {c for columns in PERSONAL.values() for c in columns if not c.endswith("_hashdiff")}
 PASSWORD = "pw-" + uuid.uuid4().hex  # never to be printed
 
 
@@ -41,6 +63,8 @@ class Vault:
     db: Database
     role: str
     output: str
+    dpo: str  # the personal-data reviewer
+    dpo_output: str
 
 
 @pytest.fixture(scope="module")
@@ -56,21 +80,38 @@ def vault(pg_server: Database, tmp_path_factory: pytest.TempPathFactory) -> Iter
                            "where review_comment_message is not null limit 1").fetchone()[0]
     erase(db, spec, "review", key, "request 5")  # so the log has a row to read
     role = f"reviewer_{uuid.uuid4().hex[:8]}"
+    dpo = f"dpo_{uuid.uuid4().hex[:8]}"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DVKIT_DATABASE_URL", db.conninfo())
         patch.setenv("REVIEWER_PW", PASSWORD)
         result = CliRunner().invoke(main, ["--project", str(root), "db", "grant-reviewer", role,
                                            "--password-env", "REVIEWER_PW"])
+        dpo_result = CliRunner().invoke(main, ["--project", str(root), "db", "grant-reviewer", dpo,
+                                               "--personal-data"])
     assert result.exit_code == 0, result.output
-    yield Vault(root, spec, db, role, result.output)
+    assert dpo_result.exit_code == 0, dpo_result.output
+    yield Vault(root, spec, db, role, result.output, dpo, dpo_result.output)
     with db.connect() as conn:  # roles belong to the server: leave none behind
-        conn.execute(sql.SQL("drop owned by {}").format(sql.Identifier(role)))
-        conn.execute(sql.SQL("drop role {}").format(sql.Identifier(role)))
+        for name in (role, dpo):
+            conn.execute(sql.SQL("drop owned by {}").format(sql.Identifier(name)))
+            conn.execute(sql.SQL("drop role {}").format(sql.Identifier(name)))
 
 
 def _as_reviewer(vault: Vault) -> psycopg.Connection:
     # The embedded server trusts local connections: no password needed to log in as the role.
     return reviewer_database(vault.db, vault.role).connect(autocommit=True)
+
+
+def _as_dpo(vault: Vault) -> psycopg.Connection:
+    return reviewer_database(vault.db, vault.dpo).connect(autocommit=True)
+
+
+def _readable(conn: psycopg.Connection, schema: str, table: str) -> list[str]:
+    """The columns the connected role may select, in table order."""
+    return [name for (name,) in conn.execute(
+        """select attname from pg_attribute where attrelid = %s::regclass and attnum > 0 and not attisdropped
+           and has_column_privilege(attrelid, attnum, 'SELECT') order by attnum""",
+        (sql.Identifier(schema, table).as_string(conn),))]
 
 
 def _tables(db: Database, schema: str) -> list[str]:
@@ -103,7 +144,10 @@ def test_the_reviewer_reads_the_vault_the_marts_and_the_erasure_log(vault: Vault
             tables = _tables(vault.db, schema)
             assert tables, schema
             for table in tables:
-                conn.execute(sql.SQL("select * from {} limit 1").format(sql.Identifier(schema, table))).fetchall()
+                columns = _readable(conn, schema, table)
+                assert columns, f"{schema}.{table}"
+                conn.execute(sql.SQL("select {} from {} limit 1").format(
+                    sql.SQL(", ").join(map(sql.Identifier, columns)), sql.Identifier(schema, table))).fetchall()
         assert conn.execute("select count(*) from raw_vault.hub_customer").fetchone()[0] > 0
         assert conn.execute("select count(*) from marts.fct_orders").fetchone()[0] > 0
         assert conn.execute("select entity from dvkit.erasure_log").fetchall() == [("review",)]
@@ -230,16 +274,119 @@ def test_the_reviewer_writes_nowhere(vault: Vault, statement: str) -> None:
         conn.execute(statement)
 
 
-def test_tables_created_by_a_later_build_stay_readable(vault: Vault) -> None:
+def test_a_table_recreated_outside_dvkit_build_is_never_readable_in_full_until_granted_again(vault: Vault) -> None:
     with vault.db.connect() as conn:
-        before = conn.execute("select 'marts.dim_date'::regclass::oid").fetchone()
-    outcome = run_dbt(vault.root, vault.db, ["run", "--select", "dim_date"], None, None, "business_vault")
+        before = conn.execute("select 'marts.dim_customer'::regclass::oid").fetchone()
+    outcome = run_dbt(vault.root, vault.db, ["run", "--select", "dim_customer", "dim_date"], None, None,
+                      "business_vault")
     assert outcome.success, outcome.failures
     with vault.db.connect() as conn:
-        after = conn.execute("select 'marts.dim_date'::regclass::oid").fetchone()
-    assert after != before  # dbt made a new table: only the default privileges make it readable
+        after = conn.execute("select 'marts.dim_customer'::regclass::oid").fetchone()
+    assert after != before  # dbt made new tables: they carry no column privileges
+    with _as_reviewer(vault) as conn:
+        assert _readable(conn, "marts", "dim_customer") == []  # not the whole table: nothing
+    with _as_dpo(vault) as conn:  # the personal-data reviewer's default privileges cover it
+        assert conn.execute("select count(customer_city) from marts.dim_customer").fetchone()[0] > 0
+    lines = regrant_reviewers(vault.root, vault.db, vault.spec)
+    assert f"reviewer {vault.role}: privileges granted again" in lines
+    assert f"personal-data reviewer {vault.dpo}: privileges granted again" in lines
     with _as_reviewer(vault) as conn:
         assert conn.execute("select count(*) from marts.dim_date").fetchone()[0] > 0
+        assert conn.execute("select count(customer_unique_id) from marts.dim_customer").fetchone()[0] > 0
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("select customer_city from marts.dim_customer limit 1")
+
+
+def test_a_new_mart_column_derived_from_personal_data_is_hidden_after_dvkit_build(vault: Vault) -> None:
+    """Nobody marks the new column: its lineage reaches customer_state, so the reviewer may not read it."""
+    model = vault.root / "business_vault" / "models" / "marts" / "dim_customer_region.sql"
+    model.write_text("select customer_hk, upper(customer_state) as region, load_datetime\n"
+                     "from {{ source('raw_vault', 'sat_customer_location') }}\n", encoding="utf-8")
+    with vault.db.connect() as conn:
+        before = conn.execute("select 'marts.dim_customer'::regclass::oid").fetchone()
+    logged: list[str] = []
+    build(vault.root, vault.db, vault.spec, mode="builtin", log=logged.append)
+    assert f"reviewer {vault.role}: privileges granted again" in logged
+    with vault.db.connect() as conn:
+        assert conn.execute("select 'marts.dim_customer'::regclass::oid").fetchone() != before  # recreated
+        assert conn.execute("select count(*) from marts.dim_customer_region").fetchone()[0] > 0
+    with _as_reviewer(vault) as conn:
+        assert _readable(conn, "marts", "dim_customer_region") == ["customer_hk", "load_datetime"]
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("select region from marts.dim_customer_region limit 1")
+    with _as_reviewer(vault) as conn:  # the tables the build recreated are as before
+        assert "customer_city" not in _readable(conn, "marts", "dim_customer")
+        assert conn.execute("select count(customer_unique_id) from marts.dim_customer").fetchone()[0] > 0
+    with _as_dpo(vault) as conn:
+        assert conn.execute("select count(region) from marts.dim_customer_region").fetchone()[0] > 0
+
+
+def test_the_reviewer_reads_no_personal_column_anywhere(vault: Vault) -> None:
+    for table, columns in PERSONAL.items():
+        for column in columns:
+            with _as_reviewer(vault) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(sql.SQL("select {} from {} limit 1").format(
+                    sql.Identifier(column), sql.Identifier(*table.split("."))))
+    with _as_reviewer(vault) as conn:
+        for table, columns in NOT_PERSONAL.items():
+            conn.execute(sql.SQL("select {} from {} limit 1").format(
+                sql.SQL(", ").join(map(sql.Identifier, columns)), sql.Identifier(*table.split(".")))).fetchall()
+        # Nowhere a column named like a personal source column, whatever table it is in.
+        readable = conn.execute(
+            """select n.nspname || '.' || c.relname || '.' || a.attname from pg_attribute a
+               join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+               where n.nspname = any(%s) and a.attnum > 0 and not a.attisdropped
+                 and has_column_privilege(c.oid, a.attnum, 'SELECT')""",
+            (["landing", *READABLE],)).fetchall()
+    assert readable and not [name for (name,) in readable if name.split(".")[-1] in PERSONAL_NAMES]
+    assert "personal columns withheld:" in vault.output and "marts.dim_customer.customer_city" in vault.output
+
+
+def test_the_personal_data_reviewer_reads_them_all_and_writes_nowhere(vault: Vault) -> None:
+    assert "personal-data reviewer" in vault.dpo_output
+    with _as_dpo(vault) as conn, vault.db.connect() as owner:
+        for table, columns in PERSONAL.items():
+            query = sql.SQL("select {} from {} order by {} limit 5").format(
+                sql.SQL(", ").join(map(sql.Identifier, columns)), sql.Identifier(*table.split(".")),
+                sql.SQL(", ").join(sql.SQL(str(i + 1)) for i in range(len(columns))))
+            assert conn.execute(query).fetchall() == owner.execute(query).fetchall()
+    for statement in WRITES:
+        with _as_dpo(vault) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(statement)
+    for table in ("staging.stg_customers", "dvkit.builds", "dvkit.reviewers"):
+        with _as_dpo(vault) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(sql.SQL("select * from {} limit 1").format(sql.Identifier(*table.split("."))))
+
+
+def test_trace_as_the_reviewer_hides_personal_values_and_as_the_dpo_shows_them(vault: Vault) -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from generator.compliance.trace import trace
+    from generator.compliance.trace_render import to_html, to_json, to_table
+
+    with vault.db.connect() as conn:
+        key, city = conn.execute(
+            "select h.customer_unique_id, s.customer_city from raw_vault.sat_customer_location s "
+            "join raw_vault.hub_customer h using (customer_hk) where s.customer_city is not null "
+            "order by 1 limit 1").fetchone()
+    hidden = trace(reviewer_database(vault.db, vault.role), vault.spec, "customer", key)
+    location = next(e for e in hidden.events if e.name == "customer_location")
+    assert set(location.hidden_fields) == {"customer_zip_code_prefix", "customer_city", "customer_state"}
+    assert any(e.kind == "link" for e in hidden.events)  # the rest of the history is there
+    buffer = StringIO()
+    to_table(hidden, Console(file=buffer, width=200, color_system=None))
+    text = buffer.getvalue()
+    assert "customer_city: + [personal data hidden]" in text and city not in text
+    document = to_json(hidden)
+    assert city not in document and '"customer_city": null' in document and '"hidden_fields": [' in document
+    html = to_html(hidden)
+    assert "[personal data hidden]" in html and city not in html
+    shown = trace(reviewer_database(vault.db, vault.dpo), vault.spec, "customer", key)
+    location = next(e for e in shown.events if e.name == "customer_location")
+    assert location.hidden_fields == () and location.values["customer_city"] == city
+    assert location.match == "hashdiff"  # the personal landing columns are readable: the payload matched
 
 
 def test_granting_again_updates_the_role_to_the_same_privileges(vault: Vault) -> None:
@@ -247,7 +394,7 @@ def test_granting_again_updates_the_role_to_the_same_privileges(vault: Vault) ->
         conn.execute(sql.SQL("grant select, insert on landing.customers to {}").format(sql.Identifier(vault.role)))
         conn.execute(sql.SQL("grant usage on schema landing to {}").format(sql.Identifier(vault.role)))
         conn.execute(sql.SQL("grant insert, delete on marts.dim_customer to {}").format(sql.Identifier(vault.role)))
-    result = grant_reviewer(vault.db, vault.role, spec=vault.spec)
+    result = grant_reviewer(vault.db, vault.role, spec=vault.spec, project_dir=vault.root)
     assert not result.created
     with _as_reviewer(vault) as conn:
         with pytest.raises(psycopg.errors.InsufficientPrivilege):

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from generator.build import build
 from generator.cli import main
-from generator.compliance.trace import trace
+from generator.compliance.trace import Trace, trace
 from generator.compliance.trace_render import to_html, to_json, to_table
 from generator.db import Database, ensure_database
 from generator.errors import DvkitError
@@ -34,10 +34,11 @@ pytestmark = [
     pytest.mark.dbt,
 ]
 ORDERS_FILE = "olist_orders_dataset.csv.gz"
-TOP_KEYS = ["schema", "entity", "key", "hash_key", "hash_algorithm", "as_of", "generated_from", "hub", "events",
+TOP_KEYS = ["schema", "entity", "key", "hash_key", "hash_algorithm", "as_of", "generated_at", "generated_from", "hub",
+            "events",
             "state", "notes"]
 EVENT_KEYS = ["time", "kind", "name", "table", "version", "parent", "effective_from", "record_source", "provenance",
-              "provenance_match", "values", "erased_fields", "diff", "summary"]
+              "provenance_match", "values", "erased_fields", "hidden_fields", "diff", "summary"]
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +71,12 @@ def order_id(vault: tuple[Path, Spec, Database]) -> str:
         order by h.order_id limit 1""")
     assert rows, "the replay should give orders with a history"
     return str(rows[0][0])
+
+
+def _json(result: Trace) -> str:
+    """The JSON of a trace as of a fixed generation time, so that two traces compare byte for byte."""
+    result.generated_at = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    return to_json(result)
 
 
 def _status_rows(db: Database, order: str) -> list[tuple[Any, ...]]:
@@ -117,7 +124,7 @@ def test_order_status_steps_in_order_with_batch_file_and_line(vault: tuple[Path,
 
 def test_key_typed_loosely_gives_the_same_trace(vault: tuple[Path, Spec, Database], order_id: str) -> None:
     _, spec, db = vault
-    assert to_json(trace(db, spec, "order", f"  {order_id.upper()}  ")) == to_json(trace(db, spec, "order", order_id))
+    assert _json(trace(db, spec, "order", f"  {order_id.upper()}  ")) == _json(trace(db, spec, "order", order_id))
 
 
 def test_as_of_between_two_steps_shows_the_earlier_state(vault: tuple[Path, Spec, Database], order_id: str) -> None:
@@ -134,7 +141,7 @@ def test_as_of_between_two_steps_shows_the_earlier_state(vault: tuple[Path, Spec
     assert document["as_of"] == between.isoformat()
     # An aware time is the same instant in UTC.
     aware = between.replace(tzinfo=dt.timezone.utc).astimezone(dt.timezone(dt.timedelta(hours=-3)))
-    assert to_json(trace(db, spec, "order", order_id, as_of=aware)) == to_json(result)
+    assert _json(trace(db, spec, "order", order_id, as_of=aware)) == _json(result)
     with pytest.raises(DvkitError, match="not yet in the vault"):
         trace(db, spec, "order", order_id, as_of=result.hub.first_seen - dt.timedelta(seconds=1))
 
@@ -208,8 +215,8 @@ def test_html_escapes_values(vault: tuple[Path, Spec, Database], order_id: str) 
 
 def test_json_is_deterministic_and_documented(vault: tuple[Path, Spec, Database], order_id: str) -> None:
     root, spec, db = vault
-    first = to_json(trace(db, spec, "order", order_id))
-    assert first == to_json(trace(db, spec, "order", order_id))
+    first = _json(trace(db, spec, "order", order_id))
+    assert first == _json(trace(db, spec, "order", order_id))  # but for generated_at
     document = json.loads(first)
     assert list(document) == TOP_KEYS
     assert document["schema"] == "dvkit.trace/1"
@@ -220,7 +227,7 @@ def test_json_is_deterministic_and_documented(vault: tuple[Path, Spec, Database]
         assert list(event) == EVENT_KEYS
         assert list(event["parent"]) == ["kind", "name", "hash_key", "keys", "hub_keys", "label"]
         for line in event["provenance"]:
-            assert list(line) == ["batch_id", "source_file", "source_line"]
+            assert list(line) == ["batch_id", "source_file", "source_line", "replay"]
         for change in event["diff"]:
             assert list(change) == ["field", "change", "old", "new"]
     status = next(e for e in document["events"] if e["name"] == "order_status")
@@ -232,7 +239,8 @@ def test_json_is_deterministic_and_documented(vault: tuple[Path, Spec, Database]
     cli = CliRunner().invoke(main, ["--project", str(root), "trace", "order", order_id, "--format", "json"],
                              env={"DVKIT_DATABASE_URL": db.display_url()})
     assert cli.exit_code == 0, cli.output
-    assert json.loads(cli.output) == document
+    printed = json.loads(cli.output)
+    assert printed.pop("generated_at") and {**document, "generated_at": None} == {**printed, "generated_at": None}
 
 
 def test_table_output(vault: tuple[Path, Spec, Database], order_id: str) -> None:
@@ -332,3 +340,79 @@ def test_erasure_is_an_event_and_erased_values_are_not_changes(vault: tuple[Path
             if created:
                 conn.execute("drop table dvkit.erasure_log")
             conn.commit()
+
+
+def test_json_says_when_it_was_generated_with_its_zone(vault: tuple[Path, Spec, Database], order_id: str) -> None:
+    _, spec, db = vault
+    before = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    document = json.loads(to_json(trace(db, spec, "order", order_id)))
+    after = dt.datetime.now(dt.timezone.utc)
+    stamp = document["generated_at"]
+    assert stamp.endswith("+00:00")
+    moment = dt.datetime.fromisoformat(stamp)
+    assert moment.utcoffset() == dt.timedelta(0) and before <= moment <= after
+
+
+def test_a_version_from_a_replayed_snapshot_names_the_snapshot_file_and_period(
+        vault: tuple[Path, Spec, Database], order_id: str) -> None:
+    _, spec, db = vault
+    result = trace(db, spec, "order", order_id)
+    document = json.loads(to_json(result))
+    status = [e for e in document["events"] if e["name"] == "order_status"]
+    assert len(status) >= 3
+    for event in status:
+        line = event["provenance"][0]
+        # What landing recorded of the batch, read here independently of trace.
+        (source_dir, load_ts), = _query(db, "select source_dir, load_ts from landing.batches where batch_id = %s",
+                                        (line["batch_id"],))
+        (file_name,), = _query(db, "select file_name from landing.batch_files where batch_id = %s "
+                                   "and source = 'orders'", (line["batch_id"],))
+        assert source_dir == f"{olist_data().name} (replay by month)"
+        assert line["replay"] == {
+            "snapshot": olist_data().name, "snapshot_file": file_name, "period": "month",
+            "period_start": load_ts.date().replace(day=1).isoformat(), "period_end": load_ts.isoformat()}
+        assert dt.datetime.fromisoformat(event["time"]) == load_ts  # the version is the period's
+    buffer = to_html(result)
+    month = dt.datetime.fromisoformat(status[-1]["time"])
+    assert f"replayed from snapshot {olist_data().name}, month {month.date().replace(day=1)}" in buffer
+
+
+def test_a_batch_loaded_as_delivered_has_no_replay(vault: tuple[Path, Spec, Database]) -> None:
+    from generator.compliance.trace import batch_origin
+
+    origin = batch_origin(1, dt.datetime(2020, 1, 1), "olist")
+    assert origin.period is None and origin.snapshot is None
+    week = batch_origin(2, dt.datetime(2017, 1, 8, 23, 59, 59), "olist (replay by week)")
+    assert (week.snapshot, week.period, week.period_start) == ("olist", "week", dt.date(2017, 1, 2))
+
+
+def test_piped_table_output_is_not_wrapped_at_80_columns(vault: tuple[Path, Spec, Database], order_id: str) -> None:
+    root, _, db = vault
+    cli = CliRunner().invoke(main, ["--project", str(root), "trace", "order", order_id],
+                             env={"DVKIT_DATABASE_URL": db.display_url(), "COLUMNS": "80"})
+    assert cli.exit_code == 0, cli.output
+    lines = cli.output.splitlines()
+    assert max(len(line) for line in lines) > 100
+    line = _csv_line(ORDERS_FILE, 0, order_id)
+    # A source line and its replayed period stay on one line of the output, whole.
+    assert any(f"{ORDERS_FILE}:{line}  (replayed from snapshot {olist_data().name}, month " in text
+               for text in lines)
+    assert any(text.startswith("key ") and text.rstrip().endswith(f"order_id = {order_id}") for text in lines)
+
+
+def test_a_customer_traced_by_the_key_the_hub_does_not_use_is_found_through_the_lookup(
+        vault: tuple[Path, Spec, Database], customer: tuple[str, set[str]]) -> None:
+    _, spec, db = vault
+    key, _ = customer
+    customer_ids = [r[0] for r in _query(db, "select distinct customer_id from landing.customers "
+                                             "where customer_unique_id = %s order by 1", (key,))]
+    assert customer_ids
+    result = trace(db, spec, "customer", customer_ids[0].upper())
+    assert result.key == key and result.entity == "customer"
+    assert result.looked_up is not None and "customer_id of source customers" in result.looked_up
+    assert result.notes[0] == result.looked_up and f"customer_unique_id '{key}'" in result.looked_up
+    direct = json.loads(to_json(trace(db, spec, "customer", key)))
+    assert json.loads(to_json(result))["events"] == direct["events"]  # the same history
+    with pytest.raises(DvkitError) as missing:
+        trace(db, spec, "customer", "no-such-id")
+    assert "keyed by customer_unique_id" in str(missing.value) and "customers.customer_id" in str(missing.value)

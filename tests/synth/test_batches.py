@@ -287,7 +287,8 @@ def test_deletes_deliver_the_orders_still_held_as_a_full_extract(tmp_path: Path)
     generate_batches(SCALE, plain, seed=SEED, batches=4, change_rate=RATE)
     for b in range(1, 5):
         folder = f"batch_{b:03d}"
-        assert {p.name for p in (plain / folder).iterdir()} | {orders} == {p.name for p in (tmp_path / folder).iterdir()}
+        names = {p.name for p in (tmp_path / folder).iterdir()}
+        assert {p.name for p in (plain / folder).iterdir()} | {orders} == names
         for path in (plain / folder).iterdir():
             assert path.read_bytes() == (tmp_path / folder / path.name).read_bytes()
 
