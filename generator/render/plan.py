@@ -118,7 +118,8 @@ def _business_vault(spec: Spec) -> list[GeneratedFile]:
         files.append(GeneratedFile(f"{BUSINESS_VAULT}/bridges/{bridge.model}.sql",
                                    render("bridge.sql.j2", bridge=bridge, hub=spec.hub(bridge.hub),
                                            steps=bridge_steps(spec, bridge),
-                                           in_force=any(s["eff"] for s in bridge_steps(spec, bridge))),
+                                           in_force=any(s["eff"] for s in bridge_steps(spec, bridge)),
+                                           deletions=bridge_deletions(spec, bridge)),
                                    bridge.origin.path, f"bridge {bridge.name}"))
     files.append(GeneratedFile(f"{BUSINESS_VAULT}/_business_vault.yml", _yaml(_business_vault_yaml(spec)),
                                origins((*timed, *spec.computed_satellites)), "business vault models"))
@@ -147,6 +148,23 @@ def bridge_steps(spec: Spec, bridge: Bridge) -> list[dict[str, Any]]:
         for hub in new_hubs:
             reached[hub] = link.model
     return steps
+
+
+def bridge_deletions(spec: Spec, bridge: Bridge) -> list[dict[str, Any]]:
+    """The keys of a bridge's path that a status-tracking satellite can mark deleted: the start hub's,
+    each link's, and each hub's a link reaches first, with the table of the path holding them.
+
+    A relationship is no longer in force once the source stopped delivering one of its keys.
+    """
+    holders = [(bridge.hub, spec.hub(bridge.hub).model, spec.hub(bridge.hub).key)]
+    reached = {bridge.hub}
+    for name in bridge.links:
+        link = spec.link(name)
+        holders.append((link.name, link.model, link.key))
+        holders += [(h, link.model, spec.hub(h).key) for h in link.hubs if h not in reached]
+        reached.update(link.hubs)
+    return [{"sts": sts, "table": table, "key": key}
+            for parent, table, key in holders for sts in spec.status_tracking_satellites if sts.parent == parent]
 
 
 def bridge_columns(spec: Spec, bridge: Bridge) -> list[str]:

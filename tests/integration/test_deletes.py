@@ -216,3 +216,27 @@ def test_orders_purged_at_the_source_are_deleted_in_fct_orders(fresh_db: Databas
 def _order_ids(path: Path) -> set[str]:
     with path.open(encoding="utf-8", newline="") as file:
         return {row["order_id"] for row in csv.DictReader(file)}
+
+
+BRIDGE = """\
+    bridges:
+      - name: person_rooms
+        hub: person
+        links: [person_room]
+        as_of: day
+    """
+
+
+def test_a_bridge_leaves_out_a_relationship_once_a_key_of_it_is_deleted(fresh_db: Database, tmp_path: Path) -> None:
+    root, spec = make_project(tmp_path / "p", {"people.yml": SPEC, "bridge.yml": BRIDGE}, business_vault="generated")
+    load_batch(fresh_db, spec, _batch(root, "d0", {"people.csv": _people("a", "b"),
+                                                   "rooms.csv": "person_id,room_id\na,r1\nb,r1\n"}), T[0])
+    load_batch(fresh_db, spec, _batch(root, "d1", {"people.csv": _people("a")}), T[1])  # b gone at the source
+    build(root, fresh_db, spec, mode="builtin")
+    with fresh_db.connect() as conn:
+        last = dict(conn.execute(
+            "select h.person_id, max(b.as_of_date) from business_vault.bridge_person_rooms b "
+            "join raw_vault.hub_person h using (person_hk) group by 1").fetchall())
+        newest = conn.execute("select max(as_of_date) from business_vault.bridge_person_rooms").fetchone()[0]
+    # a's room is in force to the end; b's until the day before the full extract without b.
+    assert last == {"a": newest, "b": T[1] - dt.timedelta(seconds=1)}
