@@ -20,7 +20,7 @@ class StatusTrackingSatelliteKind(Kind[StatusTrackingSatellite]):
     section = "status_tracking_satellites"
     label = "status-tracking satellite"
     folder = "satellites"
-    longest_name = "sts_{}"
+    longest_name = "sts_{}_deleted"  # a bridge's CTE of the keys it marked deleted
 
     def entities(self, spec: Spec) -> tuple[StatusTrackingSatellite, ...]:
         return spec.status_tracking_satellites
