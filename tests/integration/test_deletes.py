@@ -16,7 +16,7 @@ import pytest
 
 from generator.build import build
 from generator.compliance.trace import MATCH_KEY, MATCH_NOT_APPLICABLE, trace
-from generator.db import Database
+from generator.db import Database, ensure_database
 from generator.errors import DvkitError
 from generator.load.landing import load_batch
 from generator.spec.model import Spec
@@ -107,16 +107,25 @@ def _load_all(db: Database, spec: Spec, root: Path, build_each: bool) -> None:
         build(root, db, spec, mode="builtin", business_vault=False)
 
 
-def test_a_key_missing_from_a_full_extract_is_gone_until_it_comes_back(fresh_db: Database, tmp_path: Path) -> None:
-    root, spec = make_project(tmp_path / "p", {"people.yml": SPEC})
-    _load_all(fresh_db, spec, root, build_each=True)
-    assert _status(fresh_db) == [
+@pytest.fixture(scope="module")
+def stepwise(pg_server: Database, tmp_path_factory: pytest.TempPathFactory) -> tuple[Database, Spec]:
+    """The deliveries of ``_load_all``, built one batch at a time."""
+    db = Database(**{**pg_server.__dict__, "dbname": "deletes_stepwise"})
+    ensure_database(pg_server, db.dbname)
+    root, spec = make_project(tmp_path_factory.mktemp("stepwise") / "p", {"people.yml": SPEC})
+    _load_all(db, spec, root, build_each=True)
+    return db, spec
+
+
+def test_a_key_missing_from_a_full_extract_is_gone_until_it_comes_back(stepwise: tuple[Database, Spec]) -> None:
+    db, _ = stepwise
+    assert _status(db) == [
         ("a", "present", T[0]),
         ("b", "present", T[0]), ("b", "deleted", T[1]), ("b", "present", T[3]),
         ("c", "present", T[0]), ("c", "deleted", T[3]),
     ]
     # The vault keeps what it knew: B's name is still there, with its one version.
-    with fresh_db.connect() as conn:
+    with db.connect() as conn:
         assert conn.execute("select count(*) from raw_vault.sat_person_name").fetchone() == (3,)
 
 
@@ -130,10 +139,9 @@ def test_one_build_over_every_batch_records_what_one_build_per_batch_does(fresh_
     ]
 
 
-def test_trace_says_since_when_the_source_no_longer_delivers_the_key(fresh_db: Database, tmp_path: Path) -> None:
-    root, spec = make_project(tmp_path / "p", {"people.yml": SPEC})
-    _load_all(fresh_db, spec, root, build_each=True)
-    events = [e for e in trace(fresh_db, spec, "person", "b").events if e.kind == "status"]
+def test_trace_says_since_when_the_source_no_longer_delivers_the_key(stepwise: tuple[Database, Spec]) -> None:
+    db, spec = stepwise
+    events = [e for e in trace(db, spec, "person", "b").events if e.kind == "status"]
     assert [(e.name, e.summary, e.match) for e in events] == [
         ("person", "delivered by people", MATCH_KEY),
         ("person", "no longer delivered by people since 2021-02-01 00:00:00 (missing from its full extract)",
