@@ -3,7 +3,8 @@
 ``dvkit trace --format html`` writes ``.dvkit/trace-ENTITY-KEY.html`` by default: a dossier of the
 key's history, with its business key and personal values. After an erasure, every dossier
 (``trace-*``) under ``.dvkit/`` whose name or text names an erased business key is removed; any
-other file there that names one is reported, not deleted (it is not a dossier: its owner decides).
+other file directly in ``.dvkit/`` that names one is reported, not deleted (it is not a dossier: its
+owner decides). Subfolders other than dossiers' are not read (the database, generated data sets).
 A dossier written elsewhere (``--out``) is its owner's to delete.
 """
 
@@ -43,7 +44,8 @@ def remove_dossiers(project_dir: Path, keys: Iterable[str]) -> tuple[list[Path],
         return [], []
     names = {_safe(k).lower() for k in needles} | set(needles)
     removed, kept = [], []
-    for path in sorted(folder.rglob("*")):
+    candidates = {*folder.rglob("trace-*"), *folder.iterdir()}
+    for path in sorted(candidates):
         if not path.is_file() or path.relative_to(folder).parts[0] in SKIPPED:
             continue
         if any(name in path.name.lower() for name in names) or _names_key(path, needles):
