@@ -639,6 +639,9 @@ class _Checker:
         """Read each hub's ``data_subject:``: its paths, hop by hop through links, to personal data."""
         hubs = {hub.name: hub for hub in spec.hubs}
         personal = personal_hubs(spec)
+        # With other problems, a link or satellite may be missing only because it is broken: the
+        # paths are checked for unknown hubs only, so that no problem is reported twice.
+        quiet = bool(self.problems)
         changed = False
         for path, entry in self.items["hubs"]:
             block = entry.get("data_subject")
@@ -649,8 +652,8 @@ class _Checker:
             paths: list[tuple[Step, ...]] = []
             for index, raw in enumerate(reaches if isinstance(reaches, LineList) else []):
                 line = reaches.line_of(index)
-                steps = self._subject_path(path, line, name, raw, spec)
-                if steps is None:
+                steps = self._subject_path(path, line, name, raw, spec, quiet)
+                if steps is None or quiet:
                     continue
                 if not any(step.hub in personal for step in steps):
                     shown = ", ".join(step.hub for step in steps)
@@ -660,6 +663,8 @@ class _Checker:
                              + "), or remove it")
                     continue
                 paths.append(steps)
+            if quiet:
+                continue
             if name not in personal and not paths:
                 self.add(path, entry.line_of("data_subject"), f"data subject '{name}' holds no personal data "
                          "and reaches none", "mark its satellites' columns as personal_data in their source, "
@@ -670,11 +675,13 @@ class _Checker:
             changed = True
         return dataclasses.replace(spec, hubs=_sorted(hubs)) if changed else spec
 
-    def _subject_path(self, path: str, line: int, subject: str, raw: Any, spec: Spec) -> tuple[Step, ...] | None:
-        """One path of ``reaches:`` as steps, each through the link joining it to the hub before; None on a problem."""
+    def _subject_path(self, path: str, line: int, subject: str, raw: Any, spec: Spec,
+                      quiet: bool) -> tuple[Step, ...] | None:
+        """One path of ``reaches:`` as steps, each through the link joining it to the hub before; None on
+        a problem (``quiet``: unknown hubs only are reported)."""
         if not isinstance(raw, list):
             return None  # reported by the structural check
-        hub_names = {hub.name for hub in spec.hubs}
+        hub_names = self._declared("hubs")
         steps: list[Step] = []
         here = subject
         for item in raw:
@@ -685,6 +692,10 @@ class _Checker:
                 self.add(path, line, f"unknown hub '{target}' in a path of data subject '{subject}'",
                          _hint(target, hub_names, "hubs"))
                 return None
+            if quiet:
+                continue  # every unknown hub is named; the rest waits for the other problems' fixes
+            if target not in {hub.name for hub in spec.hubs}:
+                return None  # declared, but broken: reported with the hub
             if target == subject or any(step.hub == target for step in steps):
                 self.add(path, line, f"the path of data subject '{subject}' comes back to hub '{target}'",
                          "list each hub of a path once, starting from the hub next to the subject")
@@ -705,7 +716,7 @@ class _Checker:
                 return None
             steps.append(Step(target, link or joining[0]))
             here = target
-        return tuple(steps) or None
+        return None if quiet else tuple(steps) or None
 
     # -- links -----------------------------------------------------------------------------------
 

@@ -93,3 +93,13 @@ def test_the_shipped_olist_customer_reaches_the_reviews_of_its_orders() -> None:
     assert subject is not None
     assert subject.reaches == ((Step("order", "order_customer"), Step("review", "order_review")),)
     assert [hub.name for hub in result.spec.hubs if hub.data_subject] == ["customer"]
+
+
+def test_a_broken_link_on_the_path_is_reported_once(tmp_path: Path) -> None:
+    folder = tmp_path / "vault_spec"
+    folder.mkdir()
+    text = textwrap.dedent(SPEC).replace("{reaches}", "[order, {hub: review, link: order_review}]")
+    (folder / "vault.yml").write_text(text.replace("hubs: [order, customer]", "hubs: [order, custmer]"),
+                                      encoding="utf-8")
+    problems = [str(p) for p in load_spec(folder, tmp_path).problems]
+    assert len(problems) == 1 and "unknown hub 'custmer' in link 'order_customer'" in problems[0], problems
