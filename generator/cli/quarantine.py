@@ -105,10 +105,17 @@ def print_reconciliation(result: BatchResult, console: Console) -> None:
         if aside > len(result.problems):
             console.print(f"  ... and {aside - len(result.problems):,} more", markup=False)
         console.print(f"see them all with `dvkit quarantine --batch {result.batch_id}`", markup=False)
+    erased = sum(result.erased.values())
+    if erased:
+        console.print(f"kept erased: {erased:,} row(s) of keys erased before lost their personal columns as they "
+                      f"landed ({', '.join(f'{name} {count:,}' for name, count in result.erased.items())}; "
+                      "landing.batch_files.rows_erased)", markup=False)
 
 
 def summary(result: BatchResult) -> str:
     """One line for a replayed batch: ``7,790 rows (1,280 quarantined)``."""
     aside = sum(result.quarantined.values())
     loaded = sum(result.rows.values())
-    return f"{loaded:,} rows" + (f" ({aside:,} quarantined)" if aside else "")
+    erased = sum(result.erased.values())
+    return (f"{loaded:,} rows" + (f" ({aside:,} quarantined)" if aside else "")
+            + (f" ({erased:,} kept erased)" if erased else ""))

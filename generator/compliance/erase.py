@@ -1,4 +1,5 @@
-"""Erasure of one person's personal data (``dvkit erase ENTITY KEY --reason TEXT``).
+"""Erasure of persons' personal data (``dvkit erase ENTITY KEY... --reason TEXT``): the policy, and
+the steps for the keys of one hub (``generator.compliance.subjects`` erases what a person reaches).
 
 The erasure policy
 ==================
@@ -8,11 +9,15 @@ What is personal data is declared in the spec: a source marks its personal colum
 them is a personal-data satellite (Olist: ``sat_customer_location`` of a customer,
 ``sat_review_text`` of a review). Keys are never personal data: they stay for the audit trail.
 
-``dvkit erase ENTITY KEY`` names a hub and a business key, typed as a person would: it is trimmed,
-upper-cased and hashed by the vault's own standard, so ``' ABC '`` and ``abc`` are the same key.
-A key the hub does not hold is refused (a key delivered to landing but not built yet is named as
-such: build first, then erase), and so is a hub none of whose satellites holds personal data. The
-command asks for confirmation unless ``--yes`` is given. For that key, in one transaction:
+``dvkit erase ENTITY KEY...`` names a hub and business keys, typed as a person would: each is
+trimmed, upper-cased and hashed by the vault's own standard, so ``' ABC '`` and ``abc`` are the same
+key; a key may also be another business key the spec relates to the hub through a lookup (an
+order's ``customer_id`` for the person's ``customer_unique_id``). A key the hub does not hold refuses
+the whole request (a key delivered to landing but not built yet is named as such: build first, then
+erase), and so does a hub none of whose satellites holds personal data and that reaches none. A hub
+declared a data subject in the spec (``data_subject: {reaches: [[order, review]]}``) erases, with
+each of its keys, the keys its paths reach through the raw vault's links. The command asks for
+confirmation unless ``--yes`` is given. For every key, in one transaction:
 
 1. **Raw vault.** In every personal-data satellite of the hub, every row of the key keeps its key,
    load time, effective-from and record source, and loses its payload: every payload column is set
@@ -31,23 +36,28 @@ command asks for confirmation unless ``--yes`` is given. For that key, in one tr
    set aside (``landing.quarantine``) and name the key lose their whole raw line: a line that could
    not be read cannot be split into personal and other columns. The staging layer is made of
    views and stores nothing.
-3. **Log.** One row in ``dvkit.erasure_log``: when, the entity, the hub key (the hash, never the
-   business key), the reason, the tables changed (``schema.table``), the number of rows changed,
-   and the database user who erased. The log holds no business key and no personal value, so it
-   can be kept as long as the evidence is needed; a reason is required, and one that contains the
-   business key is refused (refer to the request, e.g. its ticket, instead).
+3. **Log.** One row per erased key in ``dvkit.erasure_log`` (each key given; each key reached
+   whose data changed): when, the entity, the hub key (the hash, never the business key), the
+   reason, the tables changed (``schema.table``), the number of rows changed, the database user
+   who erased, and the run's id (``run_id``, shared by the rows of one run). The log holds no
+   business key and no personal value, so it can be kept as long as the evidence is needed; a
+   reason is required, and one that contains a business key is refused (refer to the request,
+   e.g. its ticket, instead).
+4. **Register.** Every key erased goes into ``dvkit.erasure_register`` (``register.py``): later
+   loads empty the personal columns of its rows as they land, so the data stays erased.
 
-After the commit, the changed tables are vacuumed, so PostgreSQL reclaims the old row versions
+After the commit, the trace dossiers under ``.dvkit/`` that name an erased key are removed
+(``leftovers.py``), the changed tables are vacuumed, so PostgreSQL reclaims the old row versions
 (which still hold the values) now rather than whenever autovacuum comes by, and the business vault
-and marts are rebuilt (``dbt build`` of ``business_vault``), so the dimensions and facts no longer
-show the data.
+and marts are rebuilt once (``dbt build`` of ``business_vault``, told the erasure id, never the
+keys, as its command line), so the dimensions and facts no longer show the data.
 
 What erasure cannot reach, and must be handled by their owners:
 
-- **The source system.** It must erase the data too: a later delivery of the same values is a
-  change for the vault (the stored hashdiff is now the empty one) and comes back as a new version.
-- **Files and copies outside the vault's tables**: the delivered files in the data folder (loading
-  them again brings the data back), backups, WAL archives and replicas, exports and extracts, and
+- **The source system.** It should erase the data too: dvkit empties the erased keys' personal
+  columns in every later delivery, but the delivered files still hold them.
+- **Files and copies outside the vault's tables**: the delivered files in the data folder, backups,
+  WAL archives and replicas, exports and extracts, dossiers written elsewhere (``--out``), and
   disk blocks freed by VACUUM until PostgreSQL writes over them.
 
 Erasing a key again changes nothing that is already erased; it is logged with 0 rows. Personal data
@@ -60,6 +70,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,7 +82,7 @@ from generator import kinds
 from generator.db import Database
 from generator.errors import DvkitError
 from generator.evolution import state
-from generator.hashing import as_text, hash_key, hashdiff
+from generator.hashing import NULL_MARK, SEPARATOR, as_text, hash_key, hashdiff
 from generator.places import BUSINESS_PROJECT
 from generator.places import DVKIT as LOG_SCHEMA
 from generator.places import LANDING as LANDING_SCHEMA
@@ -96,7 +107,8 @@ create table if not exists {table} (
     tables text[] not null,
     rows_erased integer not null,
     erased_by text not null default current_user
-)
+);
+alter table {table} add column if not exists run_id bigint
 """).format(schema=sql.Identifier(LOG_SCHEMA), table=sql.Identifier(LOG_SCHEMA, LOG_TABLE))
 
 
@@ -131,10 +143,18 @@ class ErasurePlan:
 
 @dataclass
 class ErasureResult:
+    """What one erasure run changed (``erasure_id`` names the run; with ``dry_run`` nothing was kept)."""
+
     erasure_id: int
     entity: str
-    hub_key: bytes
+    hub_key: bytes  # the first key of the entity erased
     rows: dict[str, int] = field(default_factory=dict)  # schema.table -> rows changed (all planned tables)
+    columns: dict[str, tuple[str, ...]] = field(default_factory=dict)  # schema.table -> the columns emptied
+    keys: dict[str, int] = field(default_factory=dict)  # hub -> keys erased (the entity's and those reached)
+    dry_run: bool = False
+    # The business keys erased (typed, and as the hubs store them): in memory only, to find files
+    # that name them; never logged or shown.
+    business_keys: set[str] = field(default_factory=set, repr=False)
 
     @property
     def tables(self) -> list[str]:
@@ -203,32 +223,10 @@ def ensure_log(conn: psycopg.Connection) -> None:
     conn.execute(LOG_DDL)
 
 
-def _exists(conn: psycopg.Connection, schema: str, table: str) -> bool:
+def exists(conn: psycopg.Connection, schema: str, table: str) -> bool:
     row = conn.execute("select to_regclass(%s) is not null",
                        (sql.Identifier(schema, table).as_string(conn),)).fetchone()
     return bool(row and row[0])
-
-
-def check_key(conn: psycopg.Connection, plan: ErasurePlan, hub_key: bytes, key: str | Sequence[str]) -> None:
-    """DvkitError unless the hub holds the key."""
-    hub = plan.hub
-    if not _exists(conn, VAULT_SCHEMA, hub.model):
-        raise DvkitError(f"the raw vault has no {hub.model} yet", hint="run `dvkit build` first")
-    found = conn.execute(sql.SQL("select 1 from {} where {} = %s").format(
-        sql.Identifier(VAULT_SCHEMA, hub.model), sql.Identifier(hub.key)), (hub_key,)).fetchone()
-    if found is not None:
-        return
-    shown = key if isinstance(key, str) else ", ".join(key)
-    values = [key] if isinstance(key, str) else list(key)
-    for target in plan.landing:  # delivered, but not built into the vault yet?
-        if _exists(conn, LANDING_SCHEMA, target.source.name) and conn.execute(
-                sql.SQL("select 1 from {} where {} limit 1").format(
-                    sql.Identifier(LANDING_SCHEMA, target.source.name), _landing_match(target)), values).fetchone():
-            raise DvkitError(f"no {hub.name} with key '{shown}' in the vault yet, but {target.table} holds rows of it",
-                             hint="run `dvkit build` to load the pending batches, then erase again")
-    raise DvkitError(f"no {hub.name} with key '{shown}' (hub key {hub_key.hex()})",
-                     hint=f"keys are compared trimmed and upper-cased; check the value of "
-                          f"{', '.join(hub.business_key)}")
 
 
 def _any_set(columns: Sequence[str], hashdiff_column: str) -> sql.Composable:
@@ -241,49 +239,70 @@ def _clear(columns: Sequence[str]) -> list[sql.Composable]:
     return [sql.SQL("{} = null").format(sql.Identifier(c)) for c in columns]
 
 
-def _erase_satellite(conn: psycopg.Connection, spec: Spec, sat: Satellite, pk: str, hub_key: bytes) -> int:
+def _counted(rows: Sequence[tuple[object, ...]]) -> Counter[bytes]:
+    """Rows changed per key, from the keys an UPDATE returned."""
+    return Counter(bytes(row[0]) for row in rows if row[0] is not None)  # type: ignore[arg-type]
+
+
+def _erase_satellite(conn: psycopg.Connection, spec: Spec, sat: Satellite, pk: str,
+                     keys: Sequence[bytes]) -> Counter[bytes]:
     empty = hashdiff([None] * len(sat.payload), sat.payload, spec.settings.hash)
-    query = sql.SQL("update {table} set {sets} where {pk} = %s and ({pending})").format(
+    query = sql.SQL("update {table} set {sets} where {pk} = any(%s) and ({pending}) returning {pk}").format(
         table=sql.Identifier(VAULT_SCHEMA, sat.model),
         sets=sql.SQL(", ").join([*_clear(sat.stored_payload),
                                  sql.SQL("{} = %s").format(sql.Identifier(sat.hashdiff))]),
         pk=sql.Identifier(pk), pending=_any_set(sat.stored_payload, sat.hashdiff))
-    return conn.execute(query, (empty, hub_key, empty)).rowcount
+    return _counted(conn.execute(query, (empty, list(keys), empty)).fetchall())
 
 
 def _erase_multi_active(conn: psycopg.Connection, spec: Spec, ma: MultiActiveSatellite, pk: str,
-                        hub_key: bytes) -> int:
+                        keys: Sequence[bytes]) -> Counter[bytes]:
     """Each row's hashdiff covers its child key, which stays: one empty hashdiff per row."""
     table = sql.Identifier(VAULT_SCHEMA, ma.model)
     children = sql.SQL(", ").join(sql.SQL("cast({} as text)").format(sql.Identifier(c)) for c in ma.child_key)
-    rows = conn.execute(sql.SQL("select cast(ctid as text), {} from {} where {} = %s for update").format(
-        children, table, sql.Identifier(pk)), (hub_key,)).fetchall()
+    rows = conn.execute(sql.SQL("select cast(ctid as text), {pk}, {children} from {table} where {pk} = any(%s) "
+                                "for update").format(pk=sql.Identifier(pk), children=children, table=table),
+                        (list(keys),)).fetchall()
     update = sql.SQL("update {table} set {sets} where ctid = cast(%s as tid) and ({pending})").format(
         table=table,
         sets=sql.SQL(", ").join([*_clear(ma.stored_payload),
                                  sql.SQL("{} = %s").format(sql.Identifier(ma.hashdiff))]),
         pending=_any_set(ma.stored_payload, ma.hashdiff))
-    changed = 0
+    changed: Counter[bytes] = Counter()
     names = (*ma.child_key, *ma.payload)
-    for ctid, *child in rows:
+    for ctid, key, *child in rows:
         empty = hashdiff([*child, *([None] * len(ma.payload))], names, spec.settings.hash)
-        changed += conn.execute(update, (empty, ctid, empty)).rowcount
-    return changed
+        changed[bytes(key)] += conn.execute(update, (empty, ctid, empty)).rowcount
+    return +changed
 
 
 def _erase_tracking(conn: psycopg.Connection, spec: Spec, xts: TrackingSatellite, sat: Satellite, pk: str,
-                    hub_key: bytes) -> int:
+                    keys: Sequence[bytes]) -> Counter[bytes]:
     empty = hashdiff([None] * len(sat.payload), sat.payload, spec.settings.hash)
-    query = sql.SQL("update {} set hashdiff = %s where {} = %s and satellite_name = %s "
-                    "and hashdiff is distinct from %s").format(
-        sql.Identifier(VAULT_SCHEMA, xts.model), sql.Identifier(pk))
-    return conn.execute(query, (empty, hub_key, sat.model, empty)).rowcount
+    query = sql.SQL("update {} set hashdiff = %s where {pk} = any(%s) and satellite_name = %s "
+                    "and hashdiff is distinct from %s returning {pk}").format(
+        sql.Identifier(VAULT_SCHEMA, xts.model), pk=sql.Identifier(pk))
+    return _counted(conn.execute(query, (empty, list(keys), sat.model, empty)).fetchall())
 
 
-def _same_key(column: sql.Composable) -> sql.Composable:
-    """A column equal to a typed key value, both trimmed and upper-cased as the hash does ('' is NULL)."""
-    return sql.SQL("nullif(upper(trim(cast({} as text))), '') is not distinct from "
-                   "nullif(upper(trim(cast(%s as text))), '')").format(column)
+def key_hash_sql(columns: Sequence[sql.Composable], algorithm: str = "MD5") -> sql.Composable:
+    """SQL computing the hash key of ``columns`` by the vault's standard (``generator.hashing``), as staging does.
+
+    >>> from psycopg import sql
+    >>> print(key_hash_sql([sql.Identifier("a")]).as_string(None))
+    decode(md5(nullif(upper(trim(cast("a" as text))), '')), 'hex')
+    """
+    texts = [sql.SQL("nullif(upper(trim(cast({} as text))), '')").format(c) for c in columns]
+    if len(texts) == 1:
+        pre_image: sql.Composable = texts[0]
+    else:  # NULL parts read '^^'; a key whose parts are all NULL is NULL (hashing.pre_image)
+        pre_image = sql.SQL("nullif(concat_ws({sep}, {parts}), {none})").format(
+            sep=sql.Literal(SEPARATOR),
+            parts=sql.SQL(", ").join(sql.SQL("coalesce({}, {})").format(t, sql.Literal(NULL_MARK)) for t in texts),
+            none=sql.Literal(SEPARATOR.join([NULL_MARK] * len(texts))))
+    if algorithm.upper() == "MD5":
+        return sql.SQL("decode(md5({}), 'hex')").format(pre_image)
+    return sql.SQL("sha256(convert_to({}, 'UTF8'))").format(pre_image)
 
 
 def _lookup_reaching(source: Source, column: str) -> Lookup:
@@ -294,34 +313,55 @@ def _lookup_reaching(source: Source, column: str) -> Lookup:
     return lookup
 
 
-def _landing_match(target: LandingTarget) -> sql.Composable:
-    """Rows of the source whose key matches, reaching a key column through a lookup when needed."""
+def landing_key(target: LandingTarget, algorithm: str,
+                keys: sql.Composable) -> tuple[sql.Composable, sql.Composable, bool]:
+    """A landing row (alias ``t``) of ``target`` whose hub key is in ``keys`` (an SQL array), and that
+    key: (condition, key expression, whether the key expression names ``keys`` again). A key column
+    the source does not hold is read through its lookup: the row matches when a looked-up row gives
+    the key."""
     source = target.source
-    conditions: list[sql.Composable] = []
+    lookups: dict[Lookup, sql.Identifier] = {}
+    parts: list[sql.Composable] = []
     for column in target.key_columns:
         if column in source.column_names:
-            conditions.append(_same_key(sql.Identifier(column)))
+            parts.append(sql.Identifier("t", column))
             continue
         lookup = _lookup_reaching(source, column)
-        conditions.append(sql.SQL("{on} in (select {on} from {table} where {match})").format(
-            on=sql.Identifier(lookup.on), table=sql.Identifier(LANDING_SCHEMA, lookup.source),
-            match=_same_key(sql.Identifier(column))))
-    return sql.SQL(" and ").join(conditions)
+        alias = lookups.setdefault(lookup, sql.Identifier(f"l{len(lookups)}"))
+        parts.append(sql.SQL("{}.{}").format(alias, sql.Identifier(column)))
+    hashed = key_hash_sql(parts, algorithm)
+    if not lookups:
+        return sql.SQL("{} = any({})").format(hashed, keys), hashed, False
+    joined = sql.SQL("from {tables} where {joins} and {hashed} = any({keys})").format(
+        tables=sql.SQL(", ").join(sql.SQL("{} as {}").format(sql.Identifier(LANDING_SCHEMA, lk.source), alias)
+                                  for lk, alias in lookups.items()),
+        joins=sql.SQL(" and ").join(sql.SQL("{}.{} = {}").format(alias, sql.Identifier(lk.on),
+                                                                sql.Identifier("t", lk.on))
+                                    for lk, alias in lookups.items()),
+        hashed=hashed, keys=keys)
+    return (sql.SQL("exists (select 1 {})").format(joined),
+            sql.SQL("(select {} {} limit 1)").format(hashed, joined), True)
 
 
-def _erase_landing(conn: psycopg.Connection, target: LandingTarget, values: list[str]) -> int:
+def erase_landing(conn: psycopg.Connection, spec: Spec, target: LandingTarget, keys: sql.Composable,
+                  params: Sequence[object], batch_id: int | None = None) -> Counter[bytes]:
+    """Empty the personal columns of the landing rows of ``target`` whose key is in ``keys`` (an SQL
+    array taking ``params``), of one batch or all; rows changed per key."""
     personal = target.source.personal_columns
-    query = sql.SQL("update {table} set {sets} where {match} and ({pending})").format(
+    condition, key, again = landing_key(target, spec.settings.hash, keys)
+    batch = sql.SQL(" and t._batch_id = %s") if batch_id is not None else sql.SQL("")
+    query = sql.SQL("update {table} as t set {sets} where {condition}{batch} and ({pending}) returning {key}").format(
         table=sql.Identifier(LANDING_SCHEMA, target.source.name), sets=sql.SQL(", ").join(_clear(personal)),
-        match=_landing_match(target),
-        pending=sql.SQL(" or ").join(sql.SQL("{} is not null").format(sql.Identifier(c)) for c in personal))
-    return conn.execute(query, values).rowcount
+        condition=condition, batch=batch, key=key,
+        pending=sql.SQL(" or ").join(sql.SQL("t.{} is not null").format(sql.Identifier(c)) for c in personal))
+    arguments = [*params, *([batch_id] if batch_id is not None else []), *(params if again else [])]
+    return _counted(conn.execute(query, arguments).fetchall())
 
 
 ERASED_RAW = "(erased: the row held personal data of an erased key)"
 
 
-def _needles(conn: psycopg.Connection, target: LandingTarget, values: list[str]) -> list[set[str]]:
+def _needles(conn: psycopg.Connection, target: LandingTarget, values: Sequence[str]) -> list[set[str]]:
     """Per key column, the texts that identify the key in a source row: the key value itself, or the
     join values of the lookup that reaches it (a customer's ``customer_id`` for its unique id)."""
     found: list[set[str]] = []
@@ -331,9 +371,10 @@ def _needles(conn: psycopg.Connection, target: LandingTarget, values: list[str])
             found.append({text})
             continue
         lookup = _lookup_reaching(target.source, column)
-        rows = conn.execute(sql.SQL("select distinct cast({on} as text) from {table} where {match}").format(
+        rows = conn.execute(sql.SQL("select distinct cast({on} as text) from {table} where "
+                                    "nullif(upper(trim(cast({column} as text))), '') = %s").format(
             on=sql.Identifier(lookup.on), table=sql.Identifier(LANDING_SCHEMA, lookup.source),
-            match=_same_key(sql.Identifier(column))), [value]).fetchall()
+            column=sql.Identifier(column)), [text]).fetchall()
         found.append({as_text(on) or "" for (on,) in rows} - {""})
     return found
 
@@ -345,77 +386,83 @@ def _fields(raw: str) -> list[str]:
         return raw.replace("\n", ",").split(",")
 
 
-def _erase_quarantine(conn: psycopg.Connection, target: LandingTarget, values: list[str]) -> int:
-    """Set-aside rows of the source that name the key lose their raw text.
+def erase_quarantine(conn: psycopg.Connection, target: LandingTarget, values: dict[bytes, Sequence[str]],
+                     batch_id: int | None = None) -> Counter[bytes]:
+    """Set-aside rows of the source that name a key lose their raw text; rows changed per key.
 
     A quarantined row is a line that could not be read as the spec says (a field too many, a bad
     value...), so its personal columns cannot be told apart by position: the whole raw line goes,
-    its file, line and reason stay. A row names the key when, for every key column, one of its
-    fields (trimmed, upper-cased) is the key's value.
+    its file, line and reason stay. A row names a key when, for every key column, one of its
+    fields (trimmed, upper-cased) is the key's value (``values``: each key's business key values).
     """
-    needles = _needles(conn, target, values)
-    if not all(needles):
-        return 0
-    matched = []
-    for batch_id, line, raw in conn.execute(
-            "select batch_id, line, raw from landing.quarantine where source = %s and raw <> %s",
-            (target.source.name, ERASED_RAW)).fetchall():
+    needles = {key: found for key, key_values_ in values.items()
+               if all(found := _needles(conn, target, key_values_))}
+    if not needles:
+        return Counter()
+    batch = sql.SQL(" and batch_id = %s") if batch_id is not None else sql.SQL("")
+    matched: list[tuple[int, int, bytes]] = []
+    for row_batch, line, raw in conn.execute(
+            sql.SQL("select batch_id, line, raw from landing.quarantine where source = %s and raw <> %s{}").format(
+                batch), (target.source.name, ERASED_RAW, *([batch_id] if batch_id is not None else []))).fetchall():
         fields = {as_text(field) or "" for field in _fields(raw)}
-        if all(column & fields for column in needles):
-            matched.append((batch_id, line))
-    for batch_id, line in matched:
+        key = next((key for key, columns in needles.items() if all(column & fields for column in columns)), None)
+        if key is not None:
+            matched.append((row_batch, line, key))
+    for row_batch, line, _ in matched:
         conn.execute("update landing.quarantine set raw = %s where batch_id = %s and source = %s and line = %s",
-                     (ERASED_RAW, batch_id, target.source.name, line))
-    return len(matched)
+                     (ERASED_RAW, row_batch, target.source.name, line))
+    return Counter(key for _, _, key in matched)
+
+
+def business_keys(conn: psycopg.Connection, hub: Hub, keys: Sequence[bytes]) -> dict[bytes, list[str]]:
+    """The business key values the hub stores for ``keys`` (kept in memory only, to match raw lines)."""
+    columns = sql.SQL(", ").join(sql.SQL("cast({} as text)").format(sql.Identifier(c)) for c in hub.business_key)
+    rows = conn.execute(sql.SQL("select {}, {} from {} where {} = any(%s)").format(
+        sql.Identifier(hub.key), columns, sql.Identifier(VAULT_SCHEMA, hub.model), sql.Identifier(hub.key)),
+        (list(keys),)).fetchall()
+    return {bytes(key): [value or "" for value in values] for key, *values in rows}
+
+
+def erase_keys(conn: psycopg.Connection, spec: Spec, plan: ErasurePlan,
+               keys: Sequence[bytes]) -> dict[bytes, dict[str, int]]:
+    """Erase the personal data of ``keys`` of the plan's hub, in the caller's transaction.
+
+    Returns, per key, the rows changed in each planned table that exists (0 included).
+    """
+    pk = plan.hub.key
+    keys = list(dict.fromkeys(keys))
+    per_table: dict[str, Counter[bytes]] = {}
+
+    def add(table: str, counts: Counter[bytes]) -> None:
+        per_table.setdefault(table, Counter()).update(counts)
+
+    for sat in plan.satellites:
+        if exists(conn, VAULT_SCHEMA, sat.model):
+            add(f"{VAULT_SCHEMA}.{sat.model}", _erase_satellite(conn, spec, sat, pk, keys))
+    for ma in plan.multi_active:
+        if exists(conn, VAULT_SCHEMA, ma.model):
+            add(f"{VAULT_SCHEMA}.{ma.model}", _erase_multi_active(conn, spec, ma, pk, keys))
+    for xts, sat in plan.tracking:
+        if exists(conn, VAULT_SCHEMA, xts.model):
+            add(f"{VAULT_SCHEMA}.{xts.model}", _erase_tracking(conn, spec, xts, sat, pk, keys))
+    values = business_keys(conn, plan.hub, keys) if exists(conn, VAULT_SCHEMA, plan.hub.model) else {}
+    for target in plan.landing:
+        if exists(conn, LANDING_SCHEMA, target.source.name):
+            add(target.table, erase_landing(conn, spec, target, sql.SQL("%s"), [keys]))
+        if exists(conn, LANDING_SCHEMA, "quarantine"):
+            add(QUARANTINE, erase_quarantine(conn, target, values))
+    return {key: {table: counts[key] for table, counts in per_table.items()} for key in keys}
 
 
 def erase(db: Database, spec: Spec, entity: str, key: str | Sequence[str], reason: str) -> ErasureResult:
-    """Erase the personal data of one key of hub ``entity`` and log it, in one transaction.
+    """Erase the personal data of one key of hub ``entity`` (and of what a data subject reaches) and
+    log it, in one transaction; see ``generator.compliance.subjects.erase_subjects`` for many keys.
 
     The business vault and marts are not rebuilt here: see ``rebuild_marts``.
     """
-    reason = (reason or "").strip()
-    if not reason:
-        raise DvkitError("the reason for the erasure is empty",
-                         hint="say why, e.g. --reason 'GDPR art. 17 request #123' (no personal data in it)")
-    plan = plan_erasure(spec, entity)
-    values = key_values(plan.hub, key)
-    # A key of a few characters may appear in any text by chance; a real identifier may not.
-    if any(len(text) >= 4 and text in reason.upper() for text in (as_text(v) or "" for v in values)):
-        raise DvkitError("the reason contains the business key: the erasure log must hold no business key",
-                         hint="refer to the request instead, e.g. its ticket number")
-    hub_key = hub_key_of(spec, plan.hub, values)
-    pk = plan.hub.key
-    rows: dict[str, int] = {}
-    with db.connect() as conn:
-        with conn.transaction():
-            check_key(conn, plan, hub_key, values)
-            for sat in plan.satellites:
-                if _exists(conn, VAULT_SCHEMA, sat.model):
-                    rows[f"{VAULT_SCHEMA}.{sat.model}"] = _erase_satellite(conn, spec, sat, pk, hub_key)
-            for ma in plan.multi_active:
-                if _exists(conn, VAULT_SCHEMA, ma.model):
-                    rows[f"{VAULT_SCHEMA}.{ma.model}"] = _erase_multi_active(conn, spec, ma, pk, hub_key)
-            for xts, sat in plan.tracking:
-                if _exists(conn, VAULT_SCHEMA, xts.model):
-                    name = f"{VAULT_SCHEMA}.{xts.model}"
-                    rows[name] = rows.get(name, 0) + _erase_tracking(conn, spec, xts, sat, pk, hub_key)
-            for target in plan.landing:
-                if _exists(conn, LANDING_SCHEMA, target.source.name):
-                    rows[target.table] = _erase_landing(conn, target, values)
-                if _exists(conn, LANDING_SCHEMA, "quarantine"):
-                    rows[QUARANTINE] = rows.get(QUARANTINE, 0) + _erase_quarantine(conn, target, values)
-            result = ErasureResult(0, plan.hub.name, hub_key, rows)
-            state.forget_business(conn)  # the marts show the erased data until they are built again
-            ensure_log(conn)
-            logged = conn.execute(
-                sql.SQL("insert into {} (entity, hub_key, reason, tables, rows_erased, erased_by) "
-                        "values (%s, %s, %s, %s, %s, current_user) returning erasure_id").format(
-                    sql.Identifier(LOG_SCHEMA, LOG_TABLE)),
-                (plan.hub.name, hub_key, reason, result.tables, result.rows_erased)).fetchone()
-            assert logged is not None
-            result.erasure_id = int(logged[0])
-    return result
+    from generator.compliance.subjects import erase_subjects  # it builds on this module
+
+    return erase_subjects(db, spec, entity, [[key] if isinstance(key, str) else list(key)], reason)
 
 
 def vacuum(db: Database, tables: Sequence[str]) -> list[str]:

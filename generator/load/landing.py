@@ -30,6 +30,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from generator.compliance.register import apply_to_batch
 from generator.db import Database
 from generator.errors import DvkitError
 from generator.faults import crash_point
@@ -108,6 +109,7 @@ class BatchResult:
     files: dict[str, str] = field(default_factory=dict)  # source name -> file name
     problems: list[Problem] = field(default_factory=list)  # the first SHOWN_PROBLEMS rows set aside
     notes: dict[str, str] = field(default_factory=dict)  # source name -> warning about its file
+    erased: dict[str, int] = field(default_factory=dict)  # source name -> rows emptied: keys erased before
 
 
 def ensure_landing(conn: psycopg.Connection, spec: Spec) -> None:
@@ -143,6 +145,8 @@ def ensure_landing(conn: psycopg.Connection, spec: Spec) -> None:
     conn.execute("alter table landing.batch_files add column if not exists note text")
     # A whole delivery (a full extract): a key it lacks is gone from the source (status-tracking satellites).
     conn.execute("alter table landing.batch_files add column if not exists full_extract boolean not null default false")
+    # Rows whose personal columns were emptied as they landed: keys erased before (the erasure register).
+    conn.execute("alter table landing.batch_files add column if not exists rows_erased bigint not null default 0")
     ensure_quarantine(conn)
     # A column renamed in the spec (`from`) is renamed in landing first, so that it is not added again empty.
     carry_over_renames(conn, spec)
@@ -306,6 +310,12 @@ def copy_batch(conn: psycopg.Connection, extracts: list[Extract], load_ts: dt.da
             )
         if total and strict:
             raise refusal(refused, total)  # the transaction rolls back: nothing of the batch is kept
+        if spec is not None:
+            # Keys erased before stay erased: their personal columns are emptied as they land.
+            result.erased = apply_to_batch(conn, spec, result.batch_id, result.rows)
+            for name, count in result.erased.items():
+                conn.execute("update landing.batch_files set rows_erased = %s where batch_id = %s and source = %s",
+                             (count, result.batch_id, name))
         conn.execute("update landing.batches set row_count = %s where batch_id = %s",
                      (sum(result.rows.values()), result.batch_id))
     crash_point("batch-committed")

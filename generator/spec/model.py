@@ -75,12 +75,42 @@ class Feed:
 
 
 @dataclass(frozen=True)
+class Step:
+    """One hop of a data subject's path: to ``hub`` through ``link``, a link joining it to the hub before."""
+
+    hub: str
+    link: str
+
+
+@dataclass(frozen=True)
+class DataSubject:
+    """A hub whose keys are persons: erasing one erases its personal data and what its paths reach.
+
+    Each path starts at the subject's hub and hops, link by link, to other hubs; the personal data of
+    every hub on the path that holds some is the person's too (Olist: a customer's orders, then the
+    reviews of those orders).
+    """
+
+    reaches: tuple[tuple[Step, ...], ...]
+    origin: Origin
+
+    def hubs(self) -> tuple[str, ...]:
+        """Every hub the paths reach, in path order, each once.
+
+        >>> DataSubject(((Step("order", "order_customer"), Step("review", "order_review")),), Origin("h", 1)).hubs()
+        ('order', 'review')
+        """
+        return tuple(dict.fromkeys(step.hub for path in self.reaches for step in path))
+
+
+@dataclass(frozen=True)
 class Hub:
     name: str
     business_key: tuple[str, ...]
     feeds: tuple[Feed, ...]
     origin: Origin
     description: str = ""
+    data_subject: DataSubject | None = None  # its keys are persons (``data_subject:`` in the spec)
 
     @property
     def key(self) -> str:

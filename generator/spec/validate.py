@@ -11,6 +11,7 @@ problems yields no model, so nothing unchecked can reach the renderer or the dat
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from collections.abc import Iterable
@@ -19,11 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from generator.kinds import REGISTRY
+from generator.kinds import entities as vault_entities
 from generator.kinds.stage import AUDIT_COLUMNS, stage_columns
 from generator.render import pending
 from generator.spec.model import (
     Bridge,
     ComputedSatellite,
+    DataSubject,
     EffectivitySatellite,
     Feed,
     Hub,
@@ -39,6 +42,7 @@ from generator.spec.model import (
     Source,
     Spec,
     StatusTrackingSatellite,
+    Step,
     TrackingSatellite,
 )
 from generator.spec.structure import check_structure, looks_like
@@ -234,6 +238,12 @@ def _hint(name: str, known: Iterable[str], kind: str) -> str:
     return f"known {kind}: {', '.join(known)}" if known else f"declare the {kind[:-1]} first"
 
 
+def personal_hubs(spec: Spec) -> set[str]:
+    """The hubs with a satellite (of any kind) holding personal data."""
+    hubs = {hub.name for hub in spec.hubs}
+    return {str(kind.parent(spec, e)) for kind, e in vault_entities(spec) if kind.personal_columns(spec, e)} & hubs
+
+
 def _sorted(entities: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(entities[name] for name in sorted(entities))
 
@@ -297,6 +307,7 @@ class _Checker:
         )
         self._stage_columns_apart(spec)
         self._one_row_sources_alone(spec)
+        spec = self._data_subjects(spec)
         if not self.problems:  # the renderer needs a spec without problems
             self._model_names_apart(spec)
         return spec
@@ -636,6 +647,91 @@ class _Checker:
                                             str(entry.get("description", "")).strip())
         self._hub_link_names = taken
         return result
+
+    # -- data subjects -------------------------------------------------------------------------
+
+    def _data_subjects(self, spec: Spec) -> Spec:
+        """Read each hub's ``data_subject:``: its paths, hop by hop through links, to personal data."""
+        hubs = {hub.name: hub for hub in spec.hubs}
+        personal = personal_hubs(spec)
+        # With other problems, a link or satellite may be missing only because it is broken: the
+        # paths are checked for unknown hubs only, so that no problem is reported twice.
+        quiet = bool(self.problems)
+        changed = False
+        for path, entry in self.items["hubs"]:
+            block = entry.get("data_subject")
+            name = entry.get("name")
+            if not isinstance(block, LineDict) or name not in hubs:
+                continue  # the structural check reports a block of the wrong shape
+            reaches = block.get("reaches") or LineList(block.line, path)
+            paths: list[tuple[Step, ...]] = []
+            for index, raw in enumerate(reaches if isinstance(reaches, LineList) else []):
+                line = reaches.line_of(index)
+                steps = self._subject_path(path, line, name, raw, spec, quiet)
+                if steps is None or quiet:
+                    continue
+                if not any(step.hub in personal for step in steps):
+                    shown = ", ".join(step.hub for step in steps)
+                    self.add(path, line, f"path [{shown}] of data subject '{name}' reaches no personal data",
+                             "end the path at a hub with a personal-data satellite ("
+                             + (", ".join(sorted(personal)) or "none is declared: mark columns with personal_data")
+                             + "), or remove it")
+                    continue
+                paths.append(steps)
+            if quiet:
+                continue
+            if name not in personal and not paths:
+                self.add(path, entry.line_of("data_subject"), f"data subject '{name}' holds no personal data "
+                         "and reaches none", "mark its satellites' columns as personal_data in their source, "
+                         "or add a path under reaches:, e.g. `reaches: [[order, review]]`")
+                continue
+            hubs[name] = dataclasses.replace(hubs[name], data_subject=DataSubject(
+                tuple(paths), Origin(path, entry.line_of("data_subject"))))
+            changed = True
+        return dataclasses.replace(spec, hubs=_sorted(hubs)) if changed else spec
+
+    def _subject_path(self, path: str, line: int, subject: str, raw: Any, spec: Spec,
+                      quiet: bool) -> tuple[Step, ...] | None:
+        """One path of ``reaches:`` as steps, each through the link joining it to the hub before; None on
+        a problem (``quiet``: unknown hubs only are reported)."""
+        if not isinstance(raw, list):
+            return None  # reported by the structural check
+        hub_names = self._declared("hubs")
+        steps: list[Step] = []
+        here = subject
+        for item in raw:
+            target, link = (item.get("hub"), item.get("link")) if isinstance(item, dict) else (item, None)
+            if not isinstance(target, str):
+                return None
+            if target not in hub_names:
+                self.add(path, line, f"unknown hub '{target}' in a path of data subject '{subject}'",
+                         _hint(target, hub_names, "hubs"))
+                return None
+            if quiet:
+                continue  # every unknown hub is named; the rest waits for the other problems' fixes
+            if target not in {hub.name for hub in spec.hubs}:
+                return None  # declared, but broken: reported with the hub
+            if target == subject or any(step.hub == target for step in steps):
+                self.add(path, line, f"the path of data subject '{subject}' comes back to hub '{target}'",
+                         "list each hub of a path once, starting from the hub next to the subject")
+                return None
+            joining = sorted(lk.name for lk in spec.links if here in lk.hubs and target in lk.hubs)
+            if link is not None:
+                if link not in joining:
+                    self.add(path, line, f"link '{link}' does not join hub '{here}' and hub '{target}' "
+                             f"(data subject '{subject}')",
+                             f"name a link listing both: {', '.join(joining)}" if joining
+                             else "no link joins them: go through the hubs in between")
+                    return None
+            elif len(joining) != 1:
+                self.add(path, line, f"{'no link joins' if not joining else 'several links join'} hub '{here}' "
+                         f"and hub '{target}' (data subject '{subject}')",
+                         "go through the hubs in between, e.g. [order, review]" if not joining else
+                         f"name the link: {{hub: {target}, link: {joining[0]}}} (links: {', '.join(joining)})")
+                return None
+            steps.append(Step(target, link or joining[0]))
+            here = target
+        return None if quiet else tuple(steps) or None
 
     # -- links -----------------------------------------------------------------------------------
 

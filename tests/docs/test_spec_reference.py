@@ -38,7 +38,8 @@ def _sections(page: str) -> dict[str, str]:
 
 def _section_of(sections: dict[str, str], trail: tuple[str, ...]) -> str:
     """The section whose heading names the keys of ``trail`` in order (`sources[].lookups[]`)."""
-    pattern = re.compile(r"^`" + r"\W+".join(map(re.escape, trail)) + r"(\[\]|\.<\w+>)?` \{#")
+    # `[]` once per list level: a list of lists reads `reaches[][]`.
+    pattern = re.compile(r"^`" + r"\W+".join(map(re.escape, trail)) + r"(\[\])*(\.<\w+>)?` \{#")
     found = [body for heading, body in sections.items() if pattern.match(heading)]
     assert len(found) == 1, f"no single section for {'.'.join(trail)} in the spec reference: {list(sections)}"
     return found[0]
