@@ -415,6 +415,8 @@ def erase(db: Database, spec: Spec, entity: str, key: str | Sequence[str], reaso
                 (plan.hub.name, hub_key, reason, result.tables, result.rows_erased)).fetchone()
             assert logged is not None
             result.erasure_id = int(logged[0])
+            from generator.compliance.audit import log_erasure  # in the erasure's transaction
+            log_erasure(conn, result)
     return result
 
 

@@ -30,6 +30,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from generator.compliance import audit
 from generator.db import Database
 from generator.errors import DvkitError
 from generator.faults import crash_point
@@ -94,6 +95,7 @@ class Extract:
     problem: str | None = None  # the file itself is unusable (e.g. zero bytes): one quarantined record
     layout: Layout | None = None  # where the declared columns sit in the rows; None: exactly as declared
     note: str | None = None  # a warning kept with the batch (e.g. undeclared columns left out)
+    sha256: str | None = None  # of the delivered file's bytes (a replay: of the snapshot file it is cut from)
 
 
 @dataclass
@@ -108,6 +110,7 @@ class BatchResult:
     files: dict[str, str] = field(default_factory=dict)  # source name -> file name
     problems: list[Problem] = field(default_factory=list)  # the first SHOWN_PROBLEMS rows set aside
     notes: dict[str, str] = field(default_factory=dict)  # source name -> warning about its file
+    audit_id: int | None = None  # the batch's row in dvkit.audit_log
 
 
 def ensure_landing(conn: psycopg.Connection, spec: Spec) -> None:
@@ -141,6 +144,8 @@ def ensure_landing(conn: psycopg.Connection, spec: Spec) -> None:
     conn.execute("update landing.batch_files set rows_read = row_count, rows_quarantined = 0 where rows_read is null")
     # Warnings about a file kept for review, e.g. columns the spec does not declare that were left out.
     conn.execute("alter table landing.batch_files add column if not exists note text")
+    # The SHA-256 of the delivered file, for the audit trail (NULL for batches loaded before it was kept).
+    conn.execute("alter table landing.batch_files add column if not exists sha256 text")
     ensure_quarantine(conn)
     # A column renamed in the spec (`from`) is renamed in landing first, so that it is not added again empty.
     carry_over_renames(conn, spec)
@@ -176,7 +181,7 @@ def file_extracts(spec: Spec, data_dir: Path) -> tuple[list[Extract], list[str]]
             with open_text(path) as handle:
                 header = read_header(handle, path)
         except EmptyFile:
-            extracts.append(Extract(source, path.name, _no_rows, problem=EMPTY_FILE))
+            extracts.append(Extract(source, path.name, _no_rows, problem=EMPTY_FILE, sha256=file_sha256(path)))
             continue
         except (OSError, EOFError) as exc:
             raise DvkitError(f"{path.name}: cannot read the file: {exc}", hint="check the extract") from None
@@ -185,11 +190,21 @@ def file_extracts(spec: Spec, data_dir: Path) -> tuple[list[Extract], list[str]]
         extracts.append(Extract(source, path.name, functools.partial(_file_rows, path),
                                 functools.partial(_file_records, path),
                                 layout=None if layout.identity else layout,
-                                note=extra_warning(path.name, source.name, layout.extra) if layout.extra else None))
+                                note=extra_warning(path.name, source.name, layout.extra) if layout.extra else None,
+                                sha256=file_sha256(path)))
     if not extracts:
         expected = ", ".join(s.file for s in spec.sources)
         raise DvkitError(f"no source files in {data_dir}", hint=f"expected files such as {expected}")
     return extracts, missing
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 (hex) of a file's bytes as delivered (a gzip file: of its compressed bytes)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _no_rows() -> Iterator[tuple[int, Sequence[str]]]:
@@ -287,16 +302,28 @@ def copy_batch(conn: psycopg.Connection, extracts: list[Extract], load_ts: dt.da
                 result.notes[name] = extract.note
             conn.execute(
                 "insert into landing.batch_files (batch_id, source, file_name, row_count, rows_read, rows_quarantined, "
-                "note) values (%s, %s, %s, %s, %s, %s, %s)",
+                "note, sha256) values (%s, %s, %s, %s, %s, %s, %s, %s)",
                 (result.batch_id, name, extract.file_name, result.rows[name], result.read[name],
-                 result.quarantined[name], extract.note),
+                 result.quarantined[name], extract.note, extract.sha256),
             )
         if total and strict:
             raise refusal(refused, total)  # the transaction rolls back: nothing of the batch is kept
         conn.execute("update landing.batches set row_count = %s where batch_id = %s",
                      (sum(result.rows.values()), result.batch_id))
+        # In the batch's transaction: a batch is committed with its audit row, or neither is.
+        result.audit_id = audit.append(conn, "load", load_summary(result, extracts, origin)).id
     crash_point("batch-committed")
     return result
+
+
+def load_summary(result: BatchResult, extracts: list[Extract], origin: str) -> dict[str, object]:
+    """What the audit log keeps of a loaded batch: its id, load time, folder and each file's hash and counts."""
+    files = [{"source": e.source.name, "file": e.file_name, "sha256": e.sha256,
+              "rows_read": result.read[e.source.name], "rows_loaded": result.rows[e.source.name],
+              "rows_quarantined": result.quarantined[e.source.name]} for e in extracts]
+    return {"outcome": "loaded", "batch_id": result.batch_id, "load_ts": result.load_ts.isoformat(),
+            "origin": origin, "rows_loaded": sum(result.rows.values()),
+            "rows_quarantined": sum(result.quarantined.values()), "files": files}
 
 
 def analyze(conn: psycopg.Connection, sources: set[str]) -> None:
