@@ -98,7 +98,8 @@ def _parse_anchor(text: str) -> tuple[int, str]:
     """``ID:HASH`` as an id and a hash."""
     head, _, digest = text.partition(":")
     if not head.strip().isdigit() or len(digest.strip()) != 64:
-        raise DvkitError(f"--anchor '{text}' is not ID:HASH", hint="e.g. --anchor 17:<the 64 hex digits verify printed>")
+        raise DvkitError(f"--anchor '{text}' is not ID:HASH",
+                         hint="e.g. --anchor 17:<the 64 hex digits verify printed>")
     return int(head), digest.strip()
 
 

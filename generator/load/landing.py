@@ -163,7 +163,7 @@ def ensure_landing(conn: psycopg.Connection, spec: Spec) -> None:
 
 
 def file_extracts(spec: Spec, data_dir: Path) -> tuple[list[Extract], list[str]]:
-    """One extract per source file found in ``data_dir`` (headers mapped), and the sources without one.
+    """One extract per source file found in ``data_dir`` (headers mapped, SHA-256 taken), and the sources without one.
 
     A header lacking a declared column (or, with ``extra_columns: fail``, holding an undeclared
     one) raises before anything is loaded.
@@ -320,7 +320,8 @@ def load_summary(result: BatchResult, extracts: list[Extract], origin: str) -> d
     """What the audit log keeps of a loaded batch: its id, load time, folder and each file's hash and counts."""
     files = [{"source": e.source.name, "file": e.file_name, "sha256": e.sha256,
               "rows_read": result.read[e.source.name], "rows_loaded": result.rows[e.source.name],
-              "rows_quarantined": result.quarantined[e.source.name]} for e in extracts]
+              "rows_quarantined": result.quarantined[e.source.name]}
+             for e in sorted(extracts, key=lambda e: e.source.name)]
     return {"outcome": "loaded", "batch_id": result.batch_id, "load_ts": result.load_ts.isoformat(),
             "origin": origin, "rows_loaded": sum(result.rows.values()),
             "rows_quarantined": sum(result.quarantined.values()), "files": files}
