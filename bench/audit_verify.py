@@ -1,10 +1,13 @@
 """Benchmark: append N rows to the audit log, one transaction each, then time ``dvkit audit verify``'s check.
 
     python -m bench.audit_verify --rows 10000
+    python -m bench.audit_verify --replay ../shared/data/olist   # the log of a monthly replay instead
 
 Each row has the summary of a load of the Olist files (nine files, each with its SHA-256 and
-counts), the largest kind of row. The database is new, on a private embedded server removed
-afterwards (or on DVKIT_DATABASE_URL's server when set). Prints the append and verify times.
+counts), the largest kind of row. With ``--replay DATA`` the log is instead the one a monthly
+replay of the Olist files in DATA writes (one load row per batch; the raw vault is not built).
+The database is new, on a private embedded server removed afterwards (or on DVKIT_DATABASE_URL's
+server when set). Prints the append and verify times.
 """
 
 from __future__ import annotations
@@ -50,9 +53,29 @@ def run(db: Database, rows: int) -> dict[str, float]:
             "verify_s": round(verified - appended, 2)}
 
 
+def run_replay(db: Database, data: Path) -> dict[str, float]:
+    from generator.load.replay import load_replay
+    from generator.load.replay_rules import RULES_FILE, read_rules
+    from generator.spec.validate import load_spec
+
+    repo = Path(__file__).resolve().parent.parent
+    spec = load_spec(repo / "vault_spec", repo).spec
+    assert spec is not None
+    started = time.monotonic()
+    steps = load_replay(db, spec, data, "month", rules=read_rules(repo / RULES_FILE))
+    loaded = time.monotonic()
+    with db.connect() as conn:
+        verdict = audit.verify(conn)
+    verified = time.monotonic()
+    assert verdict.intact, verdict
+    return {"batches": len(steps), "rows": verdict.rows, "replay_s": round(loaded - started, 2),
+            "verify_s": round(verified - loaded, 3)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--replay", type=Path, default=None, help="replay this Olist folder by month instead")
     args = parser.parse_args()
     url = os.environ.get(URL_ENV)
     folder = None if url else Path(tempfile.mkdtemp(prefix="dvkit-bench-", dir="/tmp"))
@@ -61,7 +84,8 @@ def main() -> None:
     try:
         name = f"bench_audit_{uuid.uuid4().hex[:8]}"
         ensure_database(admin, name)
-        print(run(Database(**{**admin.__dict__, "dbname": name}), args.rows))
+        db = Database(**{**admin.__dict__, "dbname": name})
+        print(run_replay(db, args.replay) if args.replay else run(db, args.rows))
     finally:
         if server and folder:
             server.stop()
