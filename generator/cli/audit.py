@@ -18,7 +18,7 @@ DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 @click.group("audit", invoke_without_command=True)
 @click.option("--from", "first", type=DATE, default=None, help="First day of the period (UTC; default: the start).")
-@click.option("--to", "last", type=DATE, default=None, help="Last day of the period, included (UTC; default: today).")
+@click.option("--to", "last", type=DATE, default=None, help="Last day of the period, included (UTC; default: the end).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
               help="table for the terminal, json (stored rows with hashes), csv (a line per file), html (a page).")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
