@@ -66,6 +66,9 @@ def what(row: AuditRow) -> str:
     'erasure 2 of customer hub key ab12: 4 row(s) changed'
     """
     s = row.summary
+    if row.kind == "load" and s.get("outcome") == "refused":
+        return (f"refused{' under --strict' if s.get('strict') else ''}, nothing of it was loaded: "
+                f"load time {s.get('load_ts') or '(now)'} from {s.get('origin')}, {len(s.get('files') or [])} file(s)")
     if row.kind == "load":
         return (f"batch {s.get('batch_id')} (load time {s.get('load_ts')}) from {s.get('origin')}: "
                 f"{s.get('rows_loaded')} row(s) loaded, {s.get('rows_quarantined')} set aside, "

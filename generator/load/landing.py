@@ -266,8 +266,26 @@ def copy_batch(conn: psycopg.Connection, extracts: list[Extract], load_ts: dt.da
 
     ``spec`` names the business keys to check (a row with no key of any hub its source feeds is set
     aside); without it that check is skipped. ``strict``: any bad row refuses the whole batch (the
-    error names the first STRICT_LIMIT and counts them all); nothing of it is kept.
+    error names the first STRICT_LIMIT and counts them all); nothing of it is kept. A loaded batch
+    is logged in ``dvkit.audit_log`` in its own transaction; a refused one after its rollback.
     """
+    try:
+        return _copy_batch(conn, extracts, load_ts, origin, fingerprint, progress, spec=spec, strict=strict)
+    except DvkitError:
+        # Names and hashes only: the error's text may quote a value of the file.
+        refused = {"outcome": "refused", "strict": strict, "origin": origin,
+                   "load_ts": load_ts.isoformat() if load_ts else None,
+                   "files": [{"source": e.source.name, "file": e.file_name, "sha256": e.sha256}
+                             for e in sorted(extracts, key=lambda e: e.source.name)]}
+        # A connection that broke cannot log; the refusal itself is what the caller must see.
+        with contextlib.suppress(psycopg.Error):
+            audit.append(conn, "load", refused)
+        raise
+
+
+def _copy_batch(conn: psycopg.Connection, extracts: list[Extract], load_ts: dt.datetime | None, origin: str,
+                fingerprint: str | None, progress: Progress | None, *, spec: Spec | None,
+                strict: bool) -> BatchResult:
     load_ts = (load_ts or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)).replace(microsecond=0)
     with conn.transaction():
         # One loader at a time: batch ids then follow the order loads commit in.

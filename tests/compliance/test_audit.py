@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import doctest
 import hashlib
 import io
 import json
@@ -17,7 +18,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from generator.cli import main
-from generator.compliance import audit
+from generator.compliance import audit, audit_report
 from generator.db import Database
 from generator.errors import DvkitError
 from generator.load.landing import load_batch
@@ -133,16 +134,27 @@ def test_a_load_logs_who_each_files_sha256_and_its_counts(fresh_db: Database, pr
     assert _cli(fresh_db, root, "verify").exit_code == 0
 
 
-def test_a_refused_or_repeated_load_leaves_no_audit_row(fresh_db: Database, project: tuple[Path, Spec],
-                                                        tmp_path: Path) -> None:
-    _, spec = project
-    with pytest.raises(DvkitError):
+def test_a_refused_load_is_logged_without_values_and_a_repeated_one_not_at_all(
+        fresh_db: Database, project: tuple[Path, Spec], tmp_path: Path) -> None:
+    root, spec = project
+    with pytest.raises(DvkitError, match="not a number"):
         load_batch(fresh_db, spec, _data(tmp_path), dt.datetime(2026, 1, 31), strict=True)
-    assert _log(fresh_db) == []  # rolled back with the batch
+    [refused] = _log(fresh_db)
+    assert (refused.kind, refused.summary["outcome"], refused.summary["strict"]) == ("load", "refused", True)
+    assert [f["file"] for f in refused.summary["files"]] == ["tags.csv", "things.csv"]
+    assert "not a number" not in json.dumps(refused.summary)  # the error quotes a value: not logged
+    assert "#1  " in (report := _cli(fresh_db, root).output) and "refused under --strict" in report
+    with fresh_db.connect() as conn:
+        assert conn.execute("select count(*) from landing.batches").fetchone() == (0,)
     load_batch(fresh_db, spec, _data(tmp_path), dt.datetime(2026, 1, 31))
     again = load_batch(fresh_db, spec, _data(tmp_path), dt.datetime(2026, 1, 31))
-    assert again.duplicate_of is not None
-    assert [row.kind for row in _log(fresh_db)] == ["load"]
+    assert again.duplicate_of is not None  # nothing changed: nothing logged
+    assert [row.summary["outcome"] for row in _log(fresh_db)] == ["refused", "loaded"]
+
+
+def test_the_doctests_of_the_audit_modules() -> None:
+    assert doctest.testmod(audit).failed == 0
+    assert doctest.testmod(audit_report).failed == 0
 
 
 # -- the chain -------------------------------------------------------------------------------------
