@@ -9,6 +9,7 @@ AutomateDV is resolved in this order, and the build says which one it used:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import yaml
 
 from generator.compliance import audit
@@ -235,8 +237,10 @@ def build(project_dir: Path, db: Database, spec: Spec, mode: str = "auto", log: 
         result = _build(project_dir, db, spec, mode, log, progress, per_batch, business_vault, select, rebuild,
                         drop_retired)
     except DvkitError as exc:
-        _audit(db, kind, {"outcome": "failed", "error": exc.message.splitlines()[0], "rebuild": list(rebuild),
-                          "select": list(select), "ms": _ms_since(started)})
+        # A database that cannot be reached cannot log; the build's own error is what the user must see.
+        with contextlib.suppress(DvkitError, psycopg.Error):
+            _audit(db, kind, {"outcome": "failed", "error": exc.message.splitlines()[0], "rebuild": list(rebuild),
+                              "select": list(select), "ms": _ms_since(started)})
         raise
     if not result.idle:
         _audit(db, kind, build_summary(result, rebuild, select))
