@@ -3,13 +3,15 @@
 One table for every kind of action (``kind``: ``load``, ``build``, ``rebuild``, ``erasure``, and
 ``retention`` for a future retention run), one row per action, written in the same transaction as
 the action's own records where the action has one (a load, an erasure), so that an action that is
-rolled back leaves no audit row, and a committed one always has its row. A build runs dbt in many
+rolled back leaves no audit row (a refused load is then logged on its own, with the outcome
+``refused``), and a committed one always has its row. A build runs dbt in many
 transactions: its row is written when it ends, succeeded or failed.
 
-Each row names who acted (``db_role``: the database's ``current_user``; ``os_user``: the operating
-system user that ran dvkit), when (``at``, the database's clock when the row was appended) and a
-``summary`` (JSON: what was done and its outcome). A summary never holds a personal value or the
-business key of an erased person: an erasure is named by its hub key (the hash) and erasure id.
+Each row names who acted (``db_role``: the database's ``current_user``, and in the summary the
+``session_user`` when a SET ROLE made them differ; ``os_user``: the operating system user that ran
+dvkit), when (``at``, the database's clock when the row was appended) and a ``summary`` (JSON: what
+was done and its outcome). A summary never holds a personal value or the business key of an erased
+person: an erasure is named by its hub key (the hash) and erasure id.
 
 Tamper evidence: ``row_hash`` is the SHA-256 of the row's canonical content (``canonical``: its id,
 time, kind, who, summary and ``prev_hash``, as JSON with sorted keys and an ISO time in UTC), and
@@ -140,10 +142,13 @@ def append(conn: psycopg.Connection, kind: str, summary: Mapping[str, Any]) -> A
         last = conn.execute("select id, row_hash from dvkit.audit_log order by id desc limit 1").fetchone()
         id_, prev = (int(last[0]) + 1, str(last[1])) if last else (1, GENESIS)
         # clock_timestamp, not now(): the time the row joins the chain, so times follow ids.
-        found = conn.execute("select clock_timestamp(), current_user").fetchone()
+        found = conn.execute("select clock_timestamp(), current_user, session_user").fetchone()
         assert found is not None
-        at, role = found
-        row = AuditRow(id_, at, kind, str(role), os_user(), dict(summary), prev, "")
+        at, role, login = found
+        content = dict(summary)
+        if login != role:  # SET ROLE: the role that logged in is named too
+            content["session_user"] = str(login)
+        row = AuditRow(id_, at, kind, str(role), os_user(), content, prev, "")
         row = AuditRow(**{**row.__dict__, "row_hash": row.content_hash()})
         conn.execute("insert into dvkit.audit_log (id, at, kind, db_role, os_user, summary, prev_hash, row_hash) "
                      "values (%s, %s, %s, %s, %s, %s, %s, %s)",

@@ -10,6 +10,7 @@ import hashlib
 import io
 import json
 import threading
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -170,6 +171,15 @@ def test_appends_chain_and_the_log_refuses_update_and_delete(fresh_db: Database)
             conn.execute(statement)
     with fresh_db.connect() as conn, pytest.raises(TypeError, match="float"):
         audit.append(conn, "build", {"seconds": 1.5})
+    with fresh_db.connect() as conn:  # under SET ROLE, the role that logged in is named too
+        role = f"audit_writer_{uuid.uuid4().hex[:8]}"  # rolled back with the rest
+        conn.execute(f"create role {role}")
+        conn.execute(f"grant all on schema dvkit to {role}")
+        conn.execute(f"grant all on dvkit.audit_log to {role}")
+        conn.execute(f"set role {role}")
+        third = audit.append(conn, "build", {"outcome": "succeeded"})
+        conn.rollback()
+    assert third.db_role == role and third.summary["session_user"] == fresh_db.user
 
 
 def test_concurrent_appends_never_fork_the_chain(fresh_db: Database) -> None:
