@@ -9,6 +9,7 @@ AutomateDV is resolved in this order, and the build says which one it used:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -21,8 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import yaml
 
+from generator.compliance import audit
 from generator.compliance.roles import regrant_reviewers
 from generator.db import Database, redact
 from generator.errors import DvkitError
@@ -177,6 +180,7 @@ class BuildResult:
     null_keys: dict[str, int] = field(default_factory=dict)
     plan: Plan | None = None
     dropped: list[tuple[str, int]] = field(default_factory=list)  # retired tables dropped, with their rows
+    built: list[str] = field(default_factory=list)  # raw vault tables dbt ran
 
     @property
     def idle(self) -> bool:
@@ -223,6 +227,49 @@ def _plan(project_dir: Path, db: Database, current: dict[str, Definition],
 def build(project_dir: Path, db: Database, spec: Spec, mode: str = "auto", log: Log = lambda _: None,
           progress: Log | None = None, per_batch: bool = False, business_vault: bool = True,
           select: Sequence[str] = (), rebuild: Iterable[str] = (), drop_retired: bool = False) -> BuildResult:
+    """Carry out the plan (``_build``) and log it in ``dvkit.audit_log``: a build or rebuild, succeeded or failed.
+
+    A build with nothing to do changes nothing and is not logged.
+    """
+    rebuild = tuple(rebuild)
+    started = dt.datetime.now(dt.timezone.utc)
+    kind = "rebuild" if rebuild else "build"
+    try:
+        result = _build(project_dir, db, spec, mode, log, progress, per_batch, business_vault, select, rebuild,
+                        drop_retired)
+    except DvkitError as exc:
+        # A database that cannot be reached cannot log; the build's own error is what the user must see.
+        with contextlib.suppress(DvkitError, psycopg.Error):
+            _audit(db, kind, {"outcome": "failed", "error": exc.message.splitlines()[0], "rebuild": list(rebuild),
+                              "select": list(select), "ms": _ms_since(started)})
+        raise
+    if not result.idle:
+        _audit(db, kind, build_summary(result, rebuild, select))
+    return result
+
+
+def _ms_since(started: dt.datetime) -> int:
+    return int((dt.datetime.now(dt.timezone.utc) - started).total_seconds() * 1000)
+
+
+def build_summary(result: BuildResult, rebuild: Sequence[str], select: Sequence[str]) -> dict[str, object]:
+    """What the audit log keeps of a build: the tables dbt ran, the batches, the package, the outcome."""
+    return {"outcome": "succeeded", "built": sorted(result.built), "rebuild": list(rebuild), "select": list(select),
+            "batch_from": result.batch_from, "batch_to": result.batch_to, "dbt_runs": len(result.run_seconds),
+            "dropped": [name for name, _ in result.dropped],
+            "business_vault": [name for name, _ in result.business_counts],
+            "automate_dv": result.package.describe() if result.package else None,
+            "ms": int(result.seconds * 1000)}
+
+
+def _audit(db: Database, kind: str, summary: dict[str, object]) -> None:
+    with db.connect() as conn:
+        audit.append(conn, kind, summary)
+
+
+def _build(project_dir: Path, db: Database, spec: Spec, mode: str, log: Log, progress: Log | None,
+           per_batch: bool, business_vault: bool, select: Sequence[str], rebuild: Iterable[str],
+           drop_retired: bool) -> BuildResult:
     """Carry out the plan: load each table's pending batches, build new and changed tables from landing.
 
     Tables whose batches bring them no rows are not run (their record moves on); tables built from
@@ -311,7 +358,7 @@ def build(project_dir: Path, db: Database, spec: Spec, mode: str = "auto", log: 
     return BuildResult(package=package, batch_from=batch_from, batch_to=plan.last_loaded,
                        row_counts=row_counts(db, spec), rows_before=before,
                        seconds=(finished - started).total_seconds(), null_keys=null, run_seconds=run_seconds,
-                       business_counts=business_counts(db), plan=plan, dropped=dropped)
+                       business_counts=business_counts(db), plan=plan, dropped=dropped, built=sorted(ran))
 
 
 def steps(work: Sequence[ModelPlan]) -> list[Step]:

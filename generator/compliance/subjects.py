@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
-from generator.compliance import register
+from generator.compliance import audit, register
 from generator.compliance.erase import (
     LANDING_SCHEMA,
     LOG_SCHEMA,
@@ -282,6 +282,7 @@ def erase_subjects(db: Database, spec: Spec, entity: str, keys: Sequence[Sequenc
                 log_rows = []
                 register.record(conn, plan.hub.name, erased,
                                 sorted({f"{t}.{c}" for t in columns for c in columns[t]}), result.erasure_id)
+            audit.log_erasure(conn, result)  # in the erasure's transaction: no erasure without its audit row
             state.forget_business(conn)  # the marts show the erased data until they are built again
             if dry_run:
                 raise DryRun

@@ -30,6 +30,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from generator.compliance import audit
 from generator.compliance.register import apply_to_batch
 from generator.db import Database
 from generator.errors import DvkitError
@@ -95,6 +96,7 @@ class Extract:
     problem: str | None = None  # the file itself is unusable (e.g. zero bytes): one quarantined record
     layout: Layout | None = None  # where the declared columns sit in the rows; None: exactly as declared
     note: str | None = None  # a warning kept with the batch (e.g. undeclared columns left out)
+    sha256: str | None = None  # of the delivered file's bytes (a replay: of the snapshot file it is cut from)
 
 
 @dataclass
@@ -110,6 +112,7 @@ class BatchResult:
     problems: list[Problem] = field(default_factory=list)  # the first SHOWN_PROBLEMS rows set aside
     notes: dict[str, str] = field(default_factory=dict)  # source name -> warning about its file
     erased: dict[str, int] = field(default_factory=dict)  # source name -> rows emptied: keys erased before
+    audit_id: int | None = None  # the batch's row in dvkit.audit_log
 
 
 def ensure_landing(conn: psycopg.Connection, spec: Spec) -> None:
@@ -147,6 +150,8 @@ def ensure_landing(conn: psycopg.Connection, spec: Spec) -> None:
     conn.execute("alter table landing.batch_files add column if not exists full_extract boolean not null default false")
     # Rows whose personal columns were emptied as they landed: keys erased before (the erasure register).
     conn.execute("alter table landing.batch_files add column if not exists rows_erased bigint not null default 0")
+    # The SHA-256 of the delivered file, for the audit trail (NULL for batches loaded before it was kept).
+    conn.execute("alter table landing.batch_files add column if not exists sha256 text")
     ensure_quarantine(conn)
     # A column renamed in the spec (`from`) is renamed in landing first, so that it is not added again empty.
     carry_over_renames(conn, spec)
@@ -164,7 +169,7 @@ def ensure_landing(conn: psycopg.Connection, spec: Spec) -> None:
 
 
 def file_extracts(spec: Spec, data_dir: Path) -> tuple[list[Extract], list[str]]:
-    """One extract per source file found in ``data_dir`` (headers mapped), and the sources without one.
+    """One extract per source file found in ``data_dir`` (headers mapped, SHA-256 taken), and the sources without one.
 
     A header lacking a declared column (or, with ``extra_columns: fail``, holding an undeclared
     one) raises before anything is loaded.
@@ -182,7 +187,7 @@ def file_extracts(spec: Spec, data_dir: Path) -> tuple[list[Extract], list[str]]
             with open_text(path) as handle:
                 header = read_header(handle, path)
         except EmptyFile:
-            extracts.append(Extract(source, path.name, _no_rows, problem=EMPTY_FILE))
+            extracts.append(Extract(source, path.name, _no_rows, problem=EMPTY_FILE, sha256=file_sha256(path)))
             continue
         except (OSError, EOFError) as exc:
             raise DvkitError(f"{path.name}: cannot read the file: {exc}", hint="check the extract") from None
@@ -191,11 +196,21 @@ def file_extracts(spec: Spec, data_dir: Path) -> tuple[list[Extract], list[str]]
         extracts.append(Extract(source, path.name, functools.partial(_file_rows, path),
                                 functools.partial(_file_records, path),
                                 layout=None if layout.identity else layout,
-                                note=extra_warning(path.name, source.name, layout.extra) if layout.extra else None))
+                                note=extra_warning(path.name, source.name, layout.extra) if layout.extra else None,
+                                sha256=file_sha256(path)))
     if not extracts:
         expected = ", ".join(s.file for s in spec.sources)
         raise DvkitError(f"no source files in {data_dir}", hint=f"expected files such as {expected}")
     return extracts, missing
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 (hex) of a file's bytes as delivered (a gzip file: of its compressed bytes)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _no_rows() -> Iterator[tuple[int, Sequence[str]]]:
@@ -268,8 +283,27 @@ def copy_batch(conn: psycopg.Connection, extracts: list[Extract], load_ts: dt.da
     ``spec`` names the business keys to check (a row with no key of any hub its source feeds is set
     aside); without it that check is skipped. ``strict``: any bad row refuses the whole batch (the
     error names the first STRICT_LIMIT and counts them all); nothing of it is kept. ``whole``: the
-    sources whose extracts are full extracts (recorded in ``landing.batch_files.full_extract``).
+    sources whose extracts are full extracts (recorded in ``landing.batch_files.full_extract``). A
+    loaded batch is logged in ``dvkit.audit_log`` in its own transaction; a refused one after its rollback.
     """
+    try:
+        return _copy_batch(conn, extracts, load_ts, origin, fingerprint, progress, spec=spec, strict=strict,
+                           whole=whole)
+    except DvkitError:
+        # Names and hashes only: the error's text may quote a value of the file.
+        refused = {"outcome": "refused", "strict": strict, "origin": origin,
+                   "load_ts": load_ts.isoformat() if load_ts else None,
+                   "files": [{"source": e.source.name, "file": e.file_name, "sha256": e.sha256}
+                             for e in sorted(extracts, key=lambda e: e.source.name)]}
+        # A connection that broke cannot log; the refusal itself is what the caller must see.
+        with contextlib.suppress(psycopg.Error):
+            audit.append(conn, "load", refused)
+        raise
+
+
+def _copy_batch(conn: psycopg.Connection, extracts: list[Extract], load_ts: dt.datetime | None, origin: str,
+                fingerprint: str | None, progress: Progress | None, *, spec: Spec | None,
+                strict: bool, whole: Collection[str]) -> BatchResult:
     load_ts = (load_ts or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)).replace(microsecond=0)
     with conn.transaction():
         # One loader at a time: batch ids then follow the order loads commit in.
@@ -304,9 +338,9 @@ def copy_batch(conn: psycopg.Connection, extracts: list[Extract], load_ts: dt.da
                 result.notes[name] = extract.note
             conn.execute(
                 "insert into landing.batch_files (batch_id, source, file_name, row_count, rows_read, rows_quarantined, "
-                "note, full_extract) values (%s, %s, %s, %s, %s, %s, %s, %s)",
+                "note, full_extract, sha256) values (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
                 (result.batch_id, name, extract.file_name, result.rows[name], result.read[name],
-                 result.quarantined[name], extract.note, name in whole),
+                 result.quarantined[name], extract.note, name in whole, extract.sha256),
             )
         if total and strict:
             raise refusal(refused, total)  # the transaction rolls back: nothing of the batch is kept
@@ -318,8 +352,21 @@ def copy_batch(conn: psycopg.Connection, extracts: list[Extract], load_ts: dt.da
                              (count, result.batch_id, name))
         conn.execute("update landing.batches set row_count = %s where batch_id = %s",
                      (sum(result.rows.values()), result.batch_id))
+        # In the batch's transaction: a batch is committed with its audit row, or neither is.
+        result.audit_id = audit.append(conn, "load", load_summary(result, extracts, origin)).id
     crash_point("batch-committed")
     return result
+
+
+def load_summary(result: BatchResult, extracts: list[Extract], origin: str) -> dict[str, object]:
+    """What the audit log keeps of a loaded batch: its id, load time, folder and each file's hash and counts."""
+    files = [{"source": e.source.name, "file": e.file_name, "sha256": e.sha256,
+              "rows_read": result.read[e.source.name], "rows_loaded": result.rows[e.source.name],
+              "rows_quarantined": result.quarantined[e.source.name]}
+             for e in sorted(extracts, key=lambda e: e.source.name)]
+    return {"outcome": "loaded", "batch_id": result.batch_id, "load_ts": result.load_ts.isoformat(),
+            "origin": origin, "rows_loaded": sum(result.rows.values()),
+            "rows_quarantined": sum(result.quarantined.values()), "files": files}
 
 
 def analyze(conn: psycopg.Connection, sources: set[str]) -> None:

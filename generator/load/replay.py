@@ -48,7 +48,8 @@ def _extracts(spec: Spec, batch: ReplayBatch, files: dict[str, Extract]) -> list
         rows = extract.rows
         read = files.get(source.name)
         extracts.append(Extract(source, extract.file_name, lambda rows=rows: iter(rows),
-                                layout=read.layout if read else None, note=read.note if read else None))
+                                layout=read.layout if read else None, note=read.note if read else None,
+                                sha256=read.sha256 if read else None))
     return extracts
 
 
