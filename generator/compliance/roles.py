@@ -3,7 +3,8 @@
 Two kinds:
 
 - the **reviewer** (the default) reads the raw vault (``raw_vault``), the business vault and marts
-  (``business_vault``, ``marts``), the erasure log (``dvkit.erasure_log``) and, of ``landing``, the
+  (``business_vault``, ``marts``), the erasure log (``dvkit.erasure_log``), the audit trail
+  (``dvkit.audit_log``) and, of ``landing``, the
   batch log and the batch, file and line of every row, so that ``dvkit trace`` can name where a
   version came from; but **no personal column anywhere**: the columns that
   :mod:`generator.compliance.personal` derives from the spec's ``personal_data:`` (landing, the
@@ -46,12 +47,13 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from generator.compliance import audit
 from generator.compliance.erase import LOG_SCHEMA, LOG_TABLE, ensure_log
 from generator.compliance.personal import PersonalColumns, personal_columns
 from generator.db import Database
 from generator.errors import DvkitError
 from generator.load.landing import METADATA
-from generator.places import BUSINESS_VAULT, LANDING, MARTS, RAW_VAULT
+from generator.places import BUSINESS_VAULT, DVKIT, LANDING, MARTS, RAW_VAULT
 from generator.spec.model import Spec
 
 READ_SCHEMAS = (RAW_VAULT, BUSINESS_VAULT, MARTS)
@@ -290,6 +292,10 @@ def grant_reviewer(db: Database, role: str, password: str | None = None, spec: S
             conn.execute(sql.SQL("grant usage on schema {} to {}").format(sql.Identifier(LOG_SCHEMA), ident))
             conn.execute(sql.SQL("grant select on {} to {}").format(sql.Identifier(LOG_SCHEMA, LOG_TABLE), ident))
             allowed[(LOG_SCHEMA, LOG_TABLE)] = ALL_COLUMNS
+            # The audit trail (who loaded, built and erased what): what a reviewer is there to read.
+            audit.ensure(conn)
+            conn.execute(sql.SQL("grant select on {} to {}").format(sql.Identifier(DVKIT, "audit_log"), ident))
+            allowed[(DVKIT, "audit_log")] = ALL_COLUMNS
             ensure_registry(conn)
             conn.execute(sql.SQL(
                 "insert into {} (role, personal_data) values (%s, %s) on conflict (role) do update "
