@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from click.testing import CliRunner
 from psycopg import sql
 from psycopg.rows import dict_row
@@ -30,7 +31,7 @@ from generator.hashing import hash_key, hashdiff
 from generator.load.landing import load_batch
 from generator.spec.model import Spec
 
-from ..conftest import olist_data
+from ..conftest import REPO, olist_data
 from ..integration.project import make_project
 
 pytestmark = [pytest.mark.db, pytest.mark.dbt]
@@ -141,6 +142,10 @@ def _state(vault: Vault, key: str) -> dict[str, Any]:
         "log": _log_count(vault.db),
         "quarantine": _rows(vault.db, "select line, raw, reason from landing.quarantine where source = 'customers' "
                                           "order by batch_id, line"),
+        "sla": _rows(vault.db, "select delivery_month, customer_state, customers, delivered_orders, late_orders "
+                               "from marts.mart_delivery_sla_monthly order by delivery_month, customer_state"),
+        "delivered": _rows(vault.db, "select delivered_customer_at from marts.fct_orders "
+                                     "where customer_unique_id = %s and is_delivered", (key,)),
     }
 
 
@@ -254,6 +259,18 @@ def test_the_marts_show_no_location_and_keep_their_totals(erased: Erased) -> Non
     assert [row[3] for row in after] == [row[3] for row in before]
     assert erased.after["totals"] == erased.before["totals"]
     assert erased.before["totals"]["orders"][1] > Decimal(0)
+
+
+def test_the_erasure_adds_no_aggregate_row_that_singles_the_customer_out(erased: Erased) -> None:
+    """Before, the customer is alone in their state; after, alone under '(unknown)'. Both groups
+    are too small to show, so the monthly SLA is the same row for row and no report tells them apart."""
+    threshold = int(yaml.safe_load((REPO / "business_vault" / "dbt_project.yml").read_text(
+        encoding="utf-8"))["vars"]["dvkit_min_cell_size"])
+    before, after = erased.before["sla"], erased.after["sla"]
+    assert erased.before["delivered"], "the erased customer has a delivered order, so the mart counts them"
+    assert all(customers >= threshold for _, _, customers, _, _ in before + after)
+    assert {state for _, state, *_ in before + after}.isdisjoint({NEW_LOCATION[2], "(unknown)"})
+    assert after == before
 
 
 def test_a_review_text_is_erased_with_the_key_typed_in_other_case_and_spaces(vault: Vault, erased: Erased) -> None:

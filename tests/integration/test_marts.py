@@ -122,6 +122,37 @@ def reviews_csv() -> list[dict[str, str]]:
     return _csv("olist_order_reviews_dataset.csv")
 
 
+# The small-cell threshold, from the one place it is set.
+MIN_CELL_SIZE = int(yaml.safe_load((REPO / "business_vault" / "dbt_project.yml").read_text(
+    encoding="utf-8"))["vars"]["dvkit_min_cell_size"])
+
+
+def small_cells(rows: list[tuple[dt.date, str, str, bool]],
+                threshold: int) -> tuple[dict[tuple[dt.date, str], tuple[int, int, int]], tuple[int, int]]:
+    """The small-cell rule, written again in Python: ``rows`` are (month, group, person, late).
+
+    Returns the shown rows, {(month, group): (persons, orders, late orders)}, and the (orders,
+    late orders) left out. A group of a month with fewer than ``threshold`` persons becomes
+    '(other)'; an '(other)' still below it is left out.
+
+    >>> m = dt.date(2017, 1, 1)
+    >>> small_cells([(m, "SP", "a", True), (m, "SP", "b", False), (m, "AC", "c", False)], 2)
+    ({(datetime.date(2017, 1, 1), 'SP'): (2, 2, 1)}, (1, 0))
+    """
+    persons: dict[tuple[dt.date, str], set[str]] = defaultdict(set)
+    for month, group, person, _ in rows:
+        persons[month, group].add(person)
+    labelled = [(month, group if len(persons[month, group]) >= threshold else "(other)", person, late)
+                for month, group, person, late in rows]
+    cells: dict[tuple[dt.date, str], tuple[set[str], list[bool]]] = defaultdict(lambda: (set(), []))
+    for month, group, person, late in labelled:
+        cells[month, group][0].add(person)
+        cells[month, group][1].append(late)
+    shown = {key: (len(who), len(lates), sum(lates)) for key, (who, lates) in cells.items() if len(who) >= threshold}
+    left_out = [lates for key, (who, lates) in cells.items() if len(who) < threshold]
+    return shown, (sum(len(lates) for lates in left_out), sum(sum(lates) for lates in left_out))
+
+
 # -- totals and row counts -------------------------------------------------------------------------
 
 def test_item_totals_equal_the_csv(marts: Database, items_csv: list[dict[str, str]]) -> None:
@@ -223,18 +254,24 @@ def test_delivery_rules_match_the_csv(marts: Database, orders_csv: list[dict[str
     stored = {row[0]: row[1:] for row in _fetch(
         marts, "select order_id, is_delivered, days_to_deliver, is_late, days_late from marts.fct_orders")}
     assert stored == expected
-    # the monthly SLA counts every delivered and late order once, in its delivery month
-    months: Counter[dt.date] = Counter()
-    late: Counter[dt.date] = Counter()
-    for r in orders_csv:
-        if (delivered := _ts(r["order_delivered_customer_date"])) is not None:
-            month = delivered.date().replace(day=1)
-            months[month] += 1
-            late[month] += expected[r["order_id"]][2]
-    stored_months = {row[0]: row[1:] for row in _fetch(
-        marts, "select delivery_month, sum(delivered_orders), sum(late_orders) "
-               "from marts.mart_delivery_sla_monthly group by 1")}
-    assert stored_months == {m: (months[m], late[m]) for m in months}
+    # the monthly SLA counts every delivered and late order once, in its delivery month, under the
+    # small-cell rule: its rows plus the orders the rule leaves out are every delivered order
+    state = dict(_fetch(marts, "select distinct customer_unique_id, coalesce(customer_state, '(unknown)') "
+                               "from marts.fct_orders"))
+    person = {r["customer_id"]: r["customer_unique_id"] for r in _csv("olist_customers_dataset.csv")}
+    deliveries = [(delivered.date().replace(day=1), state[person[r["customer_id"]]], person[r["customer_id"]],
+                   expected[r["order_id"]][2])
+                  for r in orders_csv if (delivered := _ts(r["order_delivered_customer_date"])) is not None]
+    shown, suppressed = small_cells(deliveries, MIN_CELL_SIZE)
+    stored = {row[:2]: row[2:] for row in _fetch(
+        marts, "select delivery_month, customer_state, customers, delivered_orders, late_orders "
+               "from marts.mart_delivery_sla_monthly")}
+    assert stored == shown
+    assert min(persons for persons, _, _ in stored.values()) >= MIN_CELL_SIZE
+    assert sum(orders for _, orders, _ in stored.values()) + suppressed[0] == len(deliveries)
+    assert sum(late for _, _, late in stored.values()) + suppressed[1] == sum(d[3] for d in deliveries)
+    # the rule is at work on this data: small states are merged, and merged rows are kept
+    assert any(group == "(other)" for _, group in stored)
 
 
 def test_customer_activity_matches_the_csv(marts: Database, orders_csv: list[dict[str, str]]) -> None:
@@ -333,6 +370,30 @@ def test_the_current_version_of_a_key_is_written_once() -> None:
                if "dvkit_current_rows(" in path.read_text(encoding="utf-8")}
     assert callers == {"dim_product", "dim_seller", "fct_order_items", "fct_orders", "fct_payments", "fct_reviews",
                        "bsat_order_value", "bsat_customer_activity"}
+
+
+# Columns that describe a person (dim_customer's location); an aggregate over them groups people.
+PERSON_ATTRIBUTES = re.compile(r"\bcustomer_(state|city|zip_code_prefix)\b")
+
+
+def test_aggregates_over_persons_apply_the_one_small_cell_rule() -> None:
+    """An aggregate mart that reads a person's attribute goes through dvkit_min_cell_rows and is tested.
+
+    The seller scorecard groups by seller, a business and no person, so the rule does not apply.
+    """
+    folder = REPO / "business_vault" / "models" / "marts"
+    over_persons = sorted(p.stem for p in folder.glob("mart_*.sql") if PERSON_ATTRIBUTES.search(p.read_text("utf-8")))
+    assert over_persons == ["mart_delivery_sla_monthly"]
+    for name in over_persons:
+        assert "dvkit_min_cell_rows(" in (folder / f"{name}.sql").read_text(encoding="utf-8"), name
+        columns = yaml.safe_load((folder / f"{name}.yml").read_text(encoding="utf-8"))["models"][0]["columns"]
+        assert any("dvkit_min_cell_size" in column.get("data_tests", []) for column in columns), name
+    # written once: one macro, and no mart labels '(other)' itself
+    macros = REPO / "business_vault" / "macros"
+    assert [p.name for p in macros.glob("*.sql") if "macro dvkit_min_cell_rows" in p.read_text("utf-8")] == [
+        "min_cell_rows.sql"]
+    code = {p.name: re.sub(r"\{#.*?#\}", "", p.read_text(encoding="utf-8"), flags=re.S) for p in folder.glob("*.sql")}
+    assert [name for name, text in code.items() if "(other)" in text] == []
 
 
 def test_each_mart_is_documented_in_a_yaml_file_beside_it(marts: Database) -> None:
