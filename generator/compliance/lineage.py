@@ -151,9 +151,17 @@ def to_json(target: str, node: LineageNode) -> dict[str, Any]:
     return {"column": target, "node": node.to_dict()}
 
 
+# The loader's own tables in landing that models read (status-tracking satellites: which deliveries
+# were whole, and their load times): written by `dvkit load`, not delivered by a source.
+BATCH_LOG = {"batches": "the batch log", "batch_files": "the files of each batch"}
+
+
 def csv_origin(spec: Spec, source_name: str, column: str) -> LineageNode:
     """What column ``column`` of ``landing.<source_name>`` holds: a column of the source's file, or
     a constant of the load."""
+    if source_name in BATCH_LOG and all(s.name != source_name for s in spec.sources):
+        return LineageNode(relation=f"{LANDING}.{source_name}", column=None, kind="constant",
+                           value=f"{column} of {BATCH_LOG[source_name]}, written by dvkit load")
     source = _spec_source(spec, source_name)
     if column in source.column_names:
         return LineageNode(relation=source.file, column=column, kind="csv")
