@@ -11,7 +11,19 @@ from pathlib import Path
 
 import click
 
-from generator.cli import audit, building, database, erase, lineage, loading, project, quarantine, roles, trace
+from generator.cli import (
+    audit,
+    building,
+    database,
+    erase,
+    lineage,
+    loading,
+    project,
+    quarantine,
+    retention,
+    roles,
+    trace,
+)
 from generator.cli.plugins import PluginGroup
 
 __all__ = ["main"]
@@ -31,7 +43,7 @@ def main(ctx: click.Context, project: Path | None) -> None:
 COMMANDS: tuple[click.Command, ...] = (
     project.validate, project.generate, database.db, loading.load, quarantine.quarantine_command, building.build,
     building.rebuild, building.plan_command, trace.trace_command, lineage.lineage_command, erase.erase,
-    audit.audit_command)
+    audit.audit_command, retention.retention_command)
 for _command in COMMANDS:
     main.add_command(_command)
 database.db.add_command(roles.grant_reviewer)

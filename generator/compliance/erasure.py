@@ -117,11 +117,11 @@ def check(db: Database, spec: Spec, request: ErasureRequest) -> int:
 
 
 @contextlib.contextmanager
-def _command_line(erasure_id: int) -> Iterator[None]:
+def quiet_command_line(tag: str) -> Iterator[None]:
     """dbt records the process's command line (``invocation_command`` in run_results.json and its
-    log): while it runs for an erasure, it reads the erasure's id, not the keys typed."""
+    log): while it runs for an erasure, it reads ``tag`` (the erasure's id), not the keys typed."""
     saved = sys.argv
-    sys.argv = ["dbt", "build", f"--dvkit-erasure={erasure_id}"]
+    sys.argv = ["dbt", "build", tag]
     try:
         yield
     finally:
@@ -155,6 +155,6 @@ def carry_out(project_dir: Path, db: Database, spec: Spec, request: ErasureReque
         if skipped:
             log(f"note: could not VACUUM {', '.join(skipped)}; autovacuum will remove the old row versions")
         log("rebuilding the business vault and marts")
-        with _command_line(result.erasure_id):
+        with quiet_command_line(f"--dvkit-erasure={result.erasure_id}"):
             rebuilt = rebuild_marts(project_dir, db)
     return ErasureOutcome(result, tuple(skipped), rebuilt, len(removed))

@@ -70,7 +70,7 @@ def test_loads_builds_an_erasure_and_a_rebuild_are_logged_and_chained(pg_server:
     hub_key = hub_key_of(spec, plan_erasure(spec, "customer").hub, KEY)
     assert rows[3].summary == {"outcome": "erased", "erasure_id": erased.erasure_id, "entity": "customer",
                                "hub_key": hub_key.hex(), "rows_erased": erased.rows_erased,
-                               "tables": erased.tables}
+                               "tables": erased.tables, "keys": {"customer": 1}}
     assert rows[4].summary["rebuild"] == ["sat_customer_city"] and "sat_customer_city" in rows[4].summary["built"]
     assert all(r.db_role == db.user for r in rows)
     stored = json.dumps([r.summary for r in rows]).upper()
