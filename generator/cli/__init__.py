@@ -11,7 +11,18 @@ from pathlib import Path
 
 import click
 
-from generator.cli import building, database, erase, lineage, loading, project, quarantine, roles, trace
+from generator.cli import (
+    building,
+    database,
+    erase,
+    lineage,
+    loading,
+    project,
+    quarantine,
+    roles,
+    scaffolding,
+    trace,
+)
 from generator.cli.plugins import PluginGroup
 
 __all__ = ["main"]
@@ -29,7 +40,8 @@ def main(ctx: click.Context, project: Path | None) -> None:
 
 
 COMMANDS: tuple[click.Command, ...] = (
-    project.validate, project.generate, database.db, loading.load, quarantine.quarantine_command, building.build,
+    scaffolding.init_command, project.validate, project.generate, database.db,
+    loading.load, quarantine.quarantine_command, building.build,
     building.rebuild, building.plan_command, trace.trace_command, lineage.lineage_command, erase.erase)
 for _command in COMMANDS:
     main.add_command(_command)
