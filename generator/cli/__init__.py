@@ -14,6 +14,7 @@ import click
 from generator.cli import (
     building,
     database,
+    diagram,
     erase,
     lineage,
     loading,
@@ -42,7 +43,8 @@ def main(ctx: click.Context, project: Path | None) -> None:
 COMMANDS: tuple[click.Command, ...] = (
     scaffolding.init_command, project.validate, project.generate, database.db,
     loading.load, quarantine.quarantine_command, building.build,
-    building.rebuild, building.plan_command, trace.trace_command, lineage.lineage_command, erase.erase)
+    building.rebuild, building.plan_command, trace.trace_command, lineage.lineage_command, diagram.diagram_command,
+    erase.erase)
 for _command in COMMANDS:
     main.add_command(_command)
 database.db.add_command(roles.grant_reviewer)
