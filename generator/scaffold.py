@@ -25,6 +25,8 @@ BUSINESS_STATIC = ("dbt_project.yml", "profiles.yml", "macros")
 SCHEMA = Path(__file__).parent / "spec" / "schema.json"
 SAMPLE_DIR = "data"
 SAMPLE_FILE = "customers.csv"
+# What a run of dbt or Python leaves in a checkout's folders: never copied into a new project.
+LEFTOVERS = frozenset({"__pycache__", "target", "logs", "dbt_packages", ".user.yml"})
 
 SETTINGS = """\
 {modeline}#
@@ -146,9 +148,10 @@ def modeline() -> str:
     return f"# yaml-language-server: $schema={SCHEMA.resolve().as_uri()}\n"
 
 
-def template_root() -> Path:
-    """The folder holding the dbt projects' hand-written files: the one above the ``generator`` package."""
-    root = Path(__file__).resolve().parent.parent
+def template_root(root: Path | None = None) -> Path:
+    """The folder holding the dbt projects' hand-written files (default: the one above the ``generator``
+    package); a DvkitError naming the first missing file when it lacks one."""
+    root = root or Path(__file__).resolve().parent.parent
     missing = [f"{DBT_PROJECT}/{name}" for name in RAW_STATIC if not (root / DBT_PROJECT / name).exists()]
     missing += [f"{BUSINESS_PROJECT}/{name}" for name in BUSINESS_STATIC
                 if not (root / BUSINESS_PROJECT / name).exists()]
@@ -166,7 +169,7 @@ def _static_files(root: Path) -> list[str]:
             source = root / project / name
             if source.is_dir():
                 files += sorted(p.relative_to(root).as_posix() for p in source.rglob("*")
-                                if p.is_file() and "__pycache__" not in p.parts)
+                                if p.is_file() and not LEFTOVERS & set(p.relative_to(source).parts))
             else:
                 files.append(f"{project}/{name}")
     return files

@@ -8,7 +8,10 @@ import yaml
 from click.testing import CliRunner
 
 from generator.cli import main
-from generator.scaffold import SCHEMA, modeline
+from generator.errors import DvkitError
+from generator.scaffold import BUSINESS_STATIC, RAW_STATIC, SCHEMA, modeline, planned_files, template_root
+
+from .conftest import REPO
 
 
 def _init(target: Path, *args: str) -> tuple[int, str]:
@@ -80,3 +83,32 @@ def test_a_foreign_spec_folder_is_refused(tmp_path: Path) -> None:
     assert code == 1
     assert "vault_spec/hubs.yml already exists" in output
     assert not (tmp_path / "vault_spec" / "example.yml").exists()
+
+
+def test_an_installation_without_the_dbt_projects_is_named(tmp_path: Path) -> None:
+    (tmp_path / "dbt_vault").mkdir()
+    (tmp_path / "dbt_vault" / "profiles.yml").write_text("dvkit: {}\n")
+    try:
+        template_root(tmp_path)
+    except DvkitError as exc:
+        assert exc.message.startswith("this dvkit installation lacks dbt_vault/packages.yml")
+        assert exc.hint is not None and "pip install -e ." in exc.hint
+    else:
+        raise AssertionError("an installation without the dbt projects was accepted")
+    assert template_root() == REPO
+
+
+def test_leftovers_of_dbt_runs_are_not_copied(tmp_path: Path) -> None:
+    for project, names in (("dbt_vault", RAW_STATIC), ("business_vault", BUSINESS_STATIC)):
+        for name in names:
+            if name.endswith(".yml"):
+                (tmp_path / project).mkdir(exist_ok=True)
+                (tmp_path / project / name).write_text("x: 1\n")
+            else:
+                (tmp_path / project / name / "sub").mkdir(parents=True)
+                (tmp_path / project / name / "sub" / "kept.sql").write_text("select 1\n")
+    for leftover in ("target/run.sql", "logs/dbt.log", "sub/__pycache__/x.pyc"):
+        (tmp_path / "dbt_vault" / "automate_dv_local" / leftover).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "dbt_vault" / "automate_dv_local" / leftover).write_text("")
+    copied = [f for f in planned_files(tmp_path) if f.startswith("dbt_vault/automate_dv_local/")]
+    assert copied == ["dbt_vault/automate_dv_local/sub/kept.sql"]
