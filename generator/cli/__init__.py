@@ -15,6 +15,7 @@ from generator.cli import (
     building,
     database,
     diagram,
+    docs,
     erase,
     lineage,
     loading,
@@ -44,7 +45,7 @@ COMMANDS: tuple[click.Command, ...] = (
     scaffolding.init_command, project.validate, project.generate, database.db,
     loading.load, quarantine.quarantine_command, building.build,
     building.rebuild, building.plan_command, trace.trace_command, lineage.lineage_command, diagram.diagram_command,
-    erase.erase)
+    docs.docs_command, erase.erase)
 for _command in COMMANDS:
     main.add_command(_command)
 database.db.add_command(roles.grant_reviewer)

@@ -1,7 +1,8 @@
-"""A project made by ``dvkit init`` loads its sample data and builds its raw vault as it stands."""
+"""A project made by ``dvkit init`` loads its sample data, builds its raw vault and documents it as it stands."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from click.testing import CliRunner
 from generator.build import build
 from generator.cli import main
 from generator.db import Database
+from generator.dbt_docs import generate_docs
 from generator.load.landing import load_batch
 from generator.places import RAW_VAULT
 from generator.render.plan import plan
@@ -38,3 +40,10 @@ def test_a_new_project_loads_and_builds(tmp_path: Path, fresh_db: Database) -> N
         names = conn.execute(f"select customer_name from {RAW_VAULT}.sat_customer_details order by 1").fetchall()
     assert hub == (3,) and sat == (3,), counts
     assert [n for (n,) in names] == ["Ana Souza", "Bruno Lima", "Carla Dias"]
+    # dbt's documentation of the built project: the catalog has the tables' columns from the database.
+    sites = generate_docs(root, fresh_db, mode="builtin")
+    assert sites == [root / "dbt_vault" / "target" / "index.html"] and sites[0].is_file()
+    catalog = json.loads((root / "dbt_vault" / "target" / "catalog.json").read_text())
+    tables = {node["metadata"]["name"]: node["columns"] for node in catalog["nodes"].values()}
+    assert "customer_name" in {c.lower() for c in tables["sat_customer_details"]}
+    assert "customer_hk" in {c.lower() for c in tables["hub_customer"]}
