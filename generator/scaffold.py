@@ -94,19 +94,22 @@ business_vault/dbt_packages/
 
 MAKEFILE = """\
 # The usual round of a dvkit project: check the spec, render the dbt models, land the files, build.
+# DVKIT names the command when it is not on PATH: make all DVKIT=path/to/.venv/bin/dvkit
+DVKIT ?= dvkit
+
 .PHONY: validate generate load build all
 
 validate:
-\tdvkit validate
+\t$(DVKIT) validate
 
 generate: validate
-\tdvkit generate
+\t$(DVKIT) generate
 
 load:
-\tdvkit load {data_dir}
+\t$(DVKIT) load {data_dir}
 
 build: generate
-\tdvkit build
+\t$(DVKIT) build
 
 all: generate load build
 """
