@@ -25,6 +25,8 @@ BUSINESS_STATIC = ("dbt_project.yml", "profiles.yml", "macros")
 SCHEMA = Path(__file__).parent / "spec" / "schema.json"
 SAMPLE_DIR = "data"
 SAMPLE_FILE = "customers.csv"
+# Files a folder may already have for reasons of its own (a git repository's): kept, never a conflict.
+KEPT = (".gitignore", "Makefile", "README.md")
 # What a run of dbt or Python leaves in a checkout's folders: never copied into a new project.
 LEFTOVERS = frozenset({"__pycache__", "target", "logs", "dbt_packages", ".user.yml"})
 
@@ -134,10 +136,12 @@ dvkit build             # build the vault with dbt
 
 @dataclass(frozen=True)
 class Created:
-    """What ``init`` wrote: the project folder and its files, relative to it, in writing order."""
+    """What ``init`` wrote: the project folder and its files, relative to it, in writing order, and the
+    folder's own files it left as they were (``KEPT``)."""
 
     root: Path
     files: tuple[str, ...]
+    kept: tuple[str, ...] = ()
 
 
 def modeline() -> str:
@@ -200,14 +204,16 @@ def planned_files(root: Path | None = None) -> tuple[str, ...]:
 def init(target: Path, force: bool = False) -> Created:
     """Write a new project into ``target`` (created if missing).
 
-    Refuses, before writing anything, when a file it would write already exists, unless ``force``
-    (which overwrites those files and leaves every other file alone); a ``vault_spec/`` folder
-    already there is refused too, since its files would mix with the example's.
+    Refuses, before writing anything, when a file of the project it would write (spec, sample data,
+    dbt projects) already exists, unless ``force`` (which overwrites those files and leaves every other
+    file alone); a ``vault_spec/`` folder with files in it is refused too, since they would mix with the
+    example's. The folder's own ``.gitignore``, ``Makefile`` and ``README.md`` are kept as they are.
     """
     root = template_root()
     if target.resolve() == root:
         raise DvkitError(f"{target} is the dvkit installation's own folder", hint="name another folder")
-    files = planned_files(root)
+    kept = tuple(name for name in KEPT if (target / name).exists())
+    files = tuple(name for name in planned_files(root) if name not in kept)
     if not force:
         existing = [name for name in files if (target / name).exists()]
         if not existing and (target / "vault_spec").is_dir() and any((target / "vault_spec").iterdir()):
@@ -217,12 +223,12 @@ def init(target: Path, force: bool = False) -> Created:
             raise DvkitError(f"{target / existing[0]} already exists{more}: not overwriting a project",
                              hint="pick an empty or new folder, or pass --force to overwrite the files dvkit init "
                                   "writes")
-    for name, text in _texts().items():
+    texts = _texts()
+    for name in files:
         path = target / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    for name in files[len(_texts()):]:
-        path = target / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(root / name, path)
-    return Created(target, files)
+        if name in texts:
+            path.write_text(texts[name], encoding="utf-8")
+        else:
+            shutil.copyfile(root / name, path)
+    return Created(target, files, kept)

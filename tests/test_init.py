@@ -112,3 +112,14 @@ def test_leftovers_of_dbt_runs_are_not_copied(tmp_path: Path) -> None:
         (tmp_path / "dbt_vault" / "automate_dv_local" / leftover).write_text("")
     copied = [f for f in planned_files(tmp_path) if f.startswith("dbt_vault/automate_dv_local/")]
     assert copied == ["dbt_vault/automate_dv_local/sub/kept.sql"]
+
+
+def test_a_repository_s_own_files_are_kept(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("# my repo\n")
+    (tmp_path / ".gitignore").write_text("*.tmp\n")
+    code, output = _init(tmp_path)
+    assert code == 0, output
+    assert "kept the folder's own .gitignore" in output and "kept the folder's own README.md" in output
+    assert (tmp_path / "README.md").read_text() == "# my repo\n"
+    assert (tmp_path / ".gitignore").read_text() == "*.tmp\n"
+    assert (tmp_path / "Makefile").is_file() and (tmp_path / "vault_spec" / "example.yml").is_file()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from generator.cli.common import friendly, out
+from generator.cli.common import err, friendly, out
 
 
 @click.command("init")
@@ -23,6 +23,10 @@ def init_command(directory: Path, force: bool) -> None:
 
     created = init(directory, force=force)
     out.print(f"created a dvkit project in {created.root} ({len(created.files)} files)", markup=False)
+    for name in created.kept:
+        err.print(f"note: kept the folder's own {name}", markup=False)
+    if ".gitignore" in created.kept:
+        err.print("  hint: add .dvkit/ and dbt's target/, logs/ and dbt_packages/ folders to it", markup=False)
     go = "" if directory.resolve() == Path.cwd().resolve() else f"cd {directory} && "
     out.print("next:", markup=False)
     for step in (f"{go}dvkit validate", "dvkit generate", f"dvkit load {SAMPLE_DIR}", "dvkit build"):
