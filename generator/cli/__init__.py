@@ -15,6 +15,8 @@ from generator.cli import (
     audit,
     building,
     database,
+    diagram,
+    docs,
     erase,
     lineage,
     loading,
@@ -22,6 +24,7 @@ from generator.cli import (
     quarantine,
     retention,
     roles,
+    scaffolding,
     trace,
 )
 from generator.cli.plugins import PluginGroup
@@ -41,9 +44,10 @@ def main(ctx: click.Context, project: Path | None) -> None:
 
 
 COMMANDS: tuple[click.Command, ...] = (
-    project.validate, project.generate, database.db, loading.load, quarantine.quarantine_command, building.build,
-    building.rebuild, building.plan_command, trace.trace_command, lineage.lineage_command, erase.erase,
-    audit.audit_command, retention.retention_command)
+    scaffolding.init_command, project.validate, project.generate, database.db, loading.load,
+    quarantine.quarantine_command, building.build, building.rebuild, building.plan_command, trace.trace_command,
+    lineage.lineage_command, diagram.diagram_command, docs.docs_command, erase.erase, audit.audit_command,
+    retention.retention_command)
 for _command in COMMANDS:
     main.add_command(_command)
 database.db.add_command(roles.grant_reviewer)

@@ -32,7 +32,8 @@ def find_project(start: Path) -> Path:
     for folder in (start, *start.parents):
         if (folder / "vault_spec").is_dir():
             return folder
-    raise DvkitError(f"no vault_spec/ folder in {start} or above", hint="run dvkit inside a dvkit project")
+    raise DvkitError(f"no vault_spec/ folder in {start} or above",
+                     hint="run dvkit inside a dvkit project, or create one with `dvkit init DIR`")
 
 
 def friendly(func: F) -> F:
