@@ -26,7 +26,6 @@ import psycopg
 import yaml
 
 from generator.compliance import audit
-from generator.compliance.roles import regrant_reviewers
 from generator.db import Database, redact
 from generator.errors import DvkitError
 from generator.evolution import late, state
@@ -351,9 +350,6 @@ def _build(project_dir: Path, db: Database, spec: Spec, mode: str, log: Log, pro
         # Referential gaps do not fail the marts: the facts at an unknown member are counted.
         for line in unknown_member_warnings(db, project_dir):
             log(line)
-    # Recreated tables lost their column privileges: the reviewer roles get them back (see roles.py).
-    for line in regrant_reviewers(project_dir, db, spec):
-        log(line)
     finished = dt.datetime.now(dt.timezone.utc)
     return BuildResult(package=package, batch_from=batch_from, batch_to=plan.last_loaded,
                        row_counts=row_counts(db, spec), rows_before=before,

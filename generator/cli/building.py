@@ -51,6 +51,11 @@ def run_build(project: Path, spec: Spec, database: Database, mode: str, per_batc
     if result.idle:
         out.print(f"nothing to do ({result.seconds:.1f}s)", markup=False)
         return
+    # Recreated tables lost their column privileges: the reviewer roles get them back (see roles.py).
+    from generator.compliance.roles import regrant_reviewers
+
+    for line in regrant_reviewers(project, database, spec):
+        say(line)
     table = Table("table", Column("rows", justify="right"), Column("added", justify="right"), title="raw vault")
     for name, rows in result.row_counts:
         table.add_row(name, f"{rows:,}", f"{rows - result.rows_before.get(name, 0):,}")

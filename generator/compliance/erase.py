@@ -454,17 +454,6 @@ def erase_keys(conn: psycopg.Connection, spec: Spec, plan: ErasurePlan,
     return {key: {table: counts[key] for table, counts in per_table.items()} for key in keys}
 
 
-def erase(db: Database, spec: Spec, entity: str, key: str | Sequence[str], reason: str) -> ErasureResult:
-    """Erase the personal data of one key of hub ``entity`` (and of what a data subject reaches) and
-    log it, in one transaction; see ``generator.compliance.subjects.erase_subjects`` for many keys.
-
-    The business vault and marts are not rebuilt here: see ``rebuild_marts``.
-    """
-    from generator.compliance.subjects import erase_subjects  # it builds on this module
-
-    return erase_subjects(db, spec, entity, [[key] if isinstance(key, str) else list(key)], reason)
-
-
 def vacuum(db: Database, tables: Sequence[str]) -> list[str]:
     """VACUUM the changed tables so old row versions leave their pages; returns the ones it could not."""
     skipped = []

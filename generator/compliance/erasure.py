@@ -24,6 +24,7 @@ from pathlib import Path
 
 from generator.compliance.erase import ErasureResult, rebuild_marts, vacuum
 from generator.compliance.leftovers import remove_dossiers
+from generator.compliance.roles import regrant_reviewers
 from generator.compliance.subjects import SubjectPlan, erase_subjects, plan_subject, resolve_keys, typed_keys
 from generator.db import Database
 from generator.lock import vault_lock
@@ -157,4 +158,6 @@ def carry_out(project_dir: Path, db: Database, spec: Spec, request: ErasureReque
         log("rebuilding the business vault and marts")
         with quiet_command_line(f"--dvkit-erasure={result.erasure_id}"):
             rebuilt = rebuild_marts(project_dir, db)
+        for line in regrant_reviewers(project_dir, db, spec):  # the rebuilt marts lost their column grants
+            log(line)
     return ErasureOutcome(result, tuple(skipped), rebuilt, len(removed))

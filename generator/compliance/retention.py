@@ -35,6 +35,7 @@ from generator.compliance.erase import ErasureResult, exists, key_hash_sql, rebu
 from generator.compliance.erasure import quiet_command_line
 from generator.compliance.leftovers import remove_dossiers
 from generator.compliance.register import REGISTER
+from generator.compliance.roles import regrant_reviewers
 from generator.compliance.subjects import erase_subjects
 from generator.db import Database
 from generator.errors import DvkitError
@@ -181,4 +182,6 @@ def apply(project_dir: Path, db: Database, spec: Spec, as_of: dt.datetime,
             log("rebuilding the business vault and marts")
             with quiet_command_line(f"--dvkit-retention={as_of:%Y-%m-%d}"):
                 rebuilt = rebuild_marts(project_dir, db)
+            for line in regrant_reviewers(project_dir, db, spec):  # the rebuilt marts lost their column grants
+                log(line)
     return RetentionOutcome(tuple(done), rebuilt)

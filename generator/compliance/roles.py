@@ -24,9 +24,9 @@ lets ``dvkit trace`` say ``[personal data hidden]`` for exactly those values.
 Column privileges belong to a table, and a build that recreates a table (dbt rebuilds every mart,
 ``dvkit rebuild`` a raw vault table) makes a new one without them. Default privileges cannot grant
 columns, so the reviewer has none: a recreated table is unreadable to it (never readable in full)
-until :func:`regrant_reviewers`, which ``dvkit build`` runs after every build, grants it again. The
-personal-data reviewer also has default privileges in the three schemas. Roles granted are listed
-in ``dvkit.reviewers`` for that purpose.
+until :func:`regrant_reviewers`, which ``dvkit build``, ``dvkit erase`` and ``dvkit retention apply``
+run after they rebuild tables, grants it again. The personal-data reviewer also has default
+privileges in the three schemas. Roles granted are listed in ``dvkit.reviewers`` for that purpose.
 
 Running the command again updates an existing role to exactly these privileges (and its password
 when one is given). A role that could escape them is refused: a superuser, a member of other roles,

@@ -304,3 +304,12 @@ def _log(conn: psycopg.Connection, rows: list[tuple[str, bytes, list[str], int]]
             conn.execute(sql.SQL("update {} set run_id = erasure_id where erasure_id = %s").format(
                 sql.Identifier(LOG_SCHEMA, LOG_TABLE)), (run_id,))
     return run_id
+
+
+def erase(db: Database, spec: Spec, entity: str, key: str | Sequence[str], reason: str) -> ErasureResult:
+    """Erase the personal data of one key of hub ``entity`` (and of what a data subject reaches) and
+    log it, in one transaction: ``erase_subjects`` for a single key.
+
+    The business vault and marts are not rebuilt here: see ``erase.rebuild_marts``.
+    """
+    return erase_subjects(db, spec, entity, [[key] if isinstance(key, str) else list(key)], reason)

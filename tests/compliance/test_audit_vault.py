@@ -14,7 +14,8 @@ from click.testing import CliRunner
 from generator.build import build
 from generator.cli import main
 from generator.compliance import audit
-from generator.compliance.erase import erase, hub_key_of, plan_erasure
+from generator.compliance.erase import hub_key_of, plan_erasure
+from generator.compliance.subjects import erase
 from generator.db import Database, ensure_database
 from generator.errors import DvkitError
 from generator.load.landing import load_batch

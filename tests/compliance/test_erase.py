@@ -24,7 +24,8 @@ from psycopg.rows import dict_row
 
 from generator.build import build
 from generator.cli import main
-from generator.compliance.erase import ERASED_RAW, erase, hub_key_of, plan_erasure, rebuild_marts
+from generator.compliance.erase import ERASED_RAW, hub_key_of, plan_erasure, rebuild_marts
+from generator.compliance.subjects import erase
 from generator.db import Database, ensure_database
 from generator.errors import DvkitError
 from generator.hashing import hash_key, hashdiff

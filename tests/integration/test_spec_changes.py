@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from generator.build import build, vault_plan
-from generator.compliance.erase import erase
+from generator.compliance.subjects import erase
 from generator.db import Database, ensure_database
 from generator.errors import DvkitError
 from generator.load.landing import load_batch
