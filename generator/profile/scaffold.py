@@ -16,6 +16,7 @@ from generator.profile.columns import DISTINCT_CAP
 from generator.profile.files import csv_files, profile_file, spec_name
 from generator.profile.propose import Proposal, propose, render, usable_file_name
 from generator.profile.relations import batch_folders, change_rate, inclusions
+from generator.scaffold import modeline
 
 SPEC_FILE = "proposed.yml"
 SETTINGS_FILE = "settings.yml"
@@ -72,12 +73,13 @@ def scaffold(data_dir: Path, out: Path, force: bool = False, cap: int = DISTINCT
     proposal = propose(profiles, inclusions(profiles), rates)
     out.mkdir(parents=True, exist_ok=True)
     written = [target]
-    target.write_text(render(proposal), encoding="utf-8")
+    # The editor schema line, as `dvkit init` writes it: the proposal is a new project's spec.
+    target.write_text(render(proposal, modeline()), encoding="utf-8")
     settings = out / SETTINGS_FILE
     if not settings.exists():
         data = Path(os.path.relpath(first.resolve(), out.resolve().parent)).as_posix()
         settings.write_text(
-            "# Spec-wide options. data_dir: where `dvkit load` reads the files when given no folder.\n"
+            f"{modeline()}# Spec-wide options. data_dir: where `dvkit load` reads the files when given no folder.\n"
             f"settings:\n  hash: MD5\n  data_dir: {data}\n", encoding="utf-8")
         written.append(settings)
     return Scaffolded(proposal, tuple(written), len(batches))
