@@ -180,3 +180,21 @@ def test_the_synthetic_olist_files_give_its_main_hubs_and_the_order_item_link(tm
 @pytest.mark.parametrize("module", [columns_module, files_module, propose_module, scaffold_module])
 def test_doctests(module: object) -> None:
     assert doctest.testmod(module).failed == 0  # type: ignore[arg-type]
+
+
+def test_a_key_found_in_another_key_feeds_its_hub_and_a_renamed_column_names_its_key(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "leads.csv").write_text("lead_id,origin\nL1,web\nL2,mail\nL3,web\n", encoding="utf-8")
+    (data / "deals.csv").write_text("lead_id,won_by,amount\nL1,S1,5\nL3,S2,7\n", encoding="utf-8")
+    (data / "staff.csv").write_text("staff_id,name\nS1,Ana\nS2,Bia\n", encoding="utf-8")
+    spec_dir = tmp_path / "vault_spec"
+    scaffold(data, spec_dir)
+    assert load_spec(spec_dir, tmp_path).ok
+    entries = _entries(spec_dir)
+    assert sorted(entries["hubs"]) == ["lead", "staff"]
+    assert entries["hubs"]["lead"]["sources"] == [{"source": "leads"}, {"source": "deals"}]
+    assert entries["hubs"]["staff"]["sources"] == [{"source": "staff"}, {"source": "deals", "business_key": "won_by"}]
+    assert entries["links"]["lead_staff"]["hubs"] == ["lead", "staff"]
+    assert entries["satellites"]["deals"] == {"name": "deals", "parent": "lead", "source": "deals",
+                                              "payload": ["amount"]}

@@ -110,12 +110,14 @@ def propose(profiles: Sequence[FileProfile], found: Sequence[Inclusion],
         return plan
 
     def hub_of(source: str, column: str) -> HubPlan | None:
-        """The hub a column holds the key of: its own file's, or the one it is a foreign key to."""
-        inclusion = fk.get((source, column))
-        if inclusion is not None:
-            return hub_of(inclusion.target, inclusion.key) if (inclusion.target, inclusion.key) not in hubs \
-                else hubs[(inclusion.target, inclusion.key)]
-        return hubs.get((source, column))
+        """The hub a column holds the key of: its own file's, or the one it is a foreign key to
+        (following keys found in keys; None for a cycle of them, which has no hub)."""
+        seen: set[tuple[str, str]] = set()
+        at = (source, column)
+        while at not in hubs and at in fk and at not in seen:
+            seen.add(at)
+            at = (fk[at].target, fk[at].key)
+        return hubs.get(at)
 
     # Hubs of single keys not themselves found in another key, first; then the ones that are.
     singles = [p for p in profiles if len(p.key) == 1]
