@@ -63,7 +63,8 @@ def csv_files(folder: Path) -> list[Path]:
     return [found[name] for name in sorted(found)]
 
 
-def _rows(path: Path) -> Iterator[list[str]]:
+def data_rows(path: Path) -> Iterator[list[str]]:
+    """The fields of each record after the header."""
     with open_text(path) as handle:
         read_header(handle, path)
         for _line, row in rows_with_lines(handle):
@@ -71,6 +72,7 @@ def _rows(path: Path) -> Iterator[list[str]]:
 
 
 def header(path: Path) -> list[str]:
+    """The file's header fields, as written."""
     with open_text(path) as handle:
         return read_header(handle, path)
 
@@ -80,7 +82,7 @@ def profile_file(path: Path, name: str, cap: int = DISTINCT_CAP) -> FileProfile:
     columns = [ColumnProfile(spec_name(title), cap=cap) for title in header(path)]
     width = len(columns)
     rows = 0
-    for row in _rows(path):
+    for row in data_rows(path):
         rows += 1
         for column, value in zip(columns, row[:width], strict=False):
             column.add(value)
@@ -101,7 +103,7 @@ def _pair_key(profile: FileProfile) -> tuple[str, ...]:
     if not pairs:
         return ()
     seen: dict[tuple[int, int], set[tuple[str, str]] | None] = {pair: set() for pair in pairs}
-    for row in _rows(profile.path):
+    for row in data_rows(profile.path):
         for pair, values in seen.items():
             if values is None:
                 continue

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.profile.files import FileProfile
+from generator.profile.files import FileProfile, header
 from generator.profile.relations import ChangeRate, Inclusion
 
 FILE_PATTERN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
@@ -274,8 +274,6 @@ def render(proposal: Proposal, modeline: str = "") -> str:
 
 
 def _titles(profile: FileProfile) -> list[str]:
-    from generator.profile.files import header
-
     return header(profile.path)
 
 

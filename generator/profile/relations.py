@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.load.reader import find_file
-from generator.profile.files import KEY_TYPES, FileProfile, _rows, header, spec_name
+from generator.profile.files import KEY_TYPES, FileProfile, data_rows, header, spec_name
 
 #: Share of a column's distinct values that must be found in a key to count as a foreign key.
 COVERAGE = 0.99
@@ -91,7 +91,7 @@ def change_rate(profile: FileProfile, batches: Sequence[Path]) -> ChangeRate | N
         titles = [spec_name(t) for t in header(path)]
         at = [titles.index(n) if n in titles else -1 for n in names]
         delivered_again = delivered_again or number > 0
-        for row in _rows(path):
+        for row in data_rows(path):
             values = tuple(row[i] if 0 <= i < len(row) else "" for i in at)
             key = tuple(values[i] for i in key_at)
             before = state.get(key)
