@@ -175,6 +175,9 @@ def test_the_synthetic_olist_files_give_its_main_hubs_and_the_order_item_link(tm
     items = [link for link in entries["links"].values() if link["sources"] == [{"source": "order_items"}]]
     assert len(items) == 1 and items[0]["hubs"] == ["order", "product", "seller"]
     assert items[0]["dependent_child_key"] == "order_item_id"
+    # The data cannot tell that the person is customer_unique_id; the proposal points at it.
+    assert entries["hubs"]["customer"]["business_key"] == "customer_id"
+    assert "# customer_unique_id is almost a key too" in (spec_dir / SPEC_FILE).read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("module", [columns_module, files_module, propose_module, scaffold_module])

@@ -24,6 +24,8 @@ from pathlib import Path
 from generator.profile.files import FileProfile, header
 from generator.profile.relations import ChangeRate, Inclusion
 
+#: Share of distinct values from which a repeating identifier column is pointed out as almost a key.
+NEAR_KEY = 0.9
 FILE_PATTERN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 
 
@@ -80,7 +82,7 @@ def hub_name(column: str) -> str:
 def _ratio(part: int | None, whole: int) -> str:
     if part is None:
         return "more than the tracked distinct values"
-    return f"{part} distinct of {whole} rows ({part / whole:.0%})" if whole else "no rows"
+    return f"{part} distinct of {whole} rows ({part / whole:.1%})" if whole else "no rows"
 
 
 def propose(profiles: Sequence[FileProfile], found: Sequence[Inclusion],
@@ -124,8 +126,9 @@ def propose(profiles: Sequence[FileProfile], found: Sequence[Inclusion],
     for profile in singles:
         column = profile.column(profile.key[0])
         if (profile.name, column.name) not in fk:
-            new_hub(profile.name, column.name,
-                    f"key of {profile.file_name}: {_ratio(column.distinct, profile.rows)}, no empty value")
+            plan = new_hub(profile.name, column.name,
+                           f"key of {profile.file_name}: {_ratio(column.distinct, profile.rows)}, no empty value")
+            plan.notes += _near_keys(profile, fk)
     # Two-column keys: a text column that is no foreign key is an entity of its own.
     for profile in profiles:
         if len(profile.key) == 2:
@@ -196,6 +199,21 @@ def propose(profiles: Sequence[FileProfile], found: Sequence[Inclusion],
         satellites += _satellites(profile, parent, payload, multi, rates.get(profile.name))
     ordered = sorted(hubs.values(), key=lambda h: order.index(h.home))
     return Proposal(list(profiles), ordered, links, satellites, list(found), skipped)
+
+
+def _near_keys(profile: FileProfile, fk: dict[tuple[str, str], Inclusion]) -> list[str]:
+    """Notes on identifier columns that repeat a little: the entity may be theirs (one person behind
+    several customer ids), which the data alone cannot tell."""
+    notes = []
+    for column in profile.columns:
+        distinct = column.distinct
+        if (column.name in profile.key or (profile.name, column.name) in fk or not column.name.endswith("_id")
+                or column.nulls or column.type not in ("text", "integer", "bigint") or distinct is None):
+            continue
+        if NEAR_KEY * profile.rows <= distinct < profile.rows:
+            notes.append(f"{column.name} is almost a key too ({_ratio(distinct, profile.rows)}): if it names "
+                         f"the entity, make it the business key")
+    return notes
 
 
 def _inclusion_note(inclusion: Inclusion, by_name: dict[str, FileProfile]) -> str:
