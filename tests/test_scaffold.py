@@ -149,10 +149,12 @@ def test_the_command_writes_a_spec_that_generates(tmp_path: Path) -> None:
     runner = CliRunner()
     assert runner.invoke(main, ["init", str(project)]).exit_code == 0
     (project / "vault_spec" / "example.yml").unlink()
+    (project / "vault_spec" / "settings.yml").rename(project / "vault_spec" / "project.yml")
     result = runner.invoke(main, ["scaffold", str(data), "--out", str(project / "vault_spec")])
     assert result.exit_code == 0, result.output
     assert "profiled 4 file(s) in 2 batch folders" in result.output
     assert "proposed 3 hub(s), 2 link(s)" in result.output
+    assert f"wrote {project / 'vault_spec' / 'settings.yml'}" not in result.output  # init's is kept
     generated = runner.invoke(main, ["--project", str(project), "generate"])
     assert generated.exit_code == 0, generated.output
     assert (project / "dbt_vault" / "models" / "raw_vault" / "links" / "link_order_product.sql").is_file()

@@ -37,7 +37,7 @@ def init_command(directory: Path, force: bool) -> None:
 @click.command("scaffold")
 @click.argument("data_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("vault_spec"),
-              show_default=True, help="Spec folder to write proposed.yml (and settings.yml, if it has none) into.")
+              show_default=True, help="Spec folder to write proposed.yml (and settings.yml, lacking settings) into.")
 @click.option("--force", is_flag=True, help="Overwrite an existing proposed.yml.")
 @friendly
 def scaffold_command(data_dir: Path, out_dir: Path, force: bool) -> None:

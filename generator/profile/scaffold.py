@@ -47,6 +47,13 @@ def source_names(paths: list[Path]) -> list[str]:
     return names
 
 
+def _has_settings(spec_dir: Path) -> bool:
+    """Whether a file of the spec folder already has a ``settings:`` section (a second one is an error)."""
+    return any(line.startswith("settings:")
+               for path in sorted(spec_dir.glob("*.y*ml"))
+               for line in path.read_text(encoding="utf-8").splitlines())
+
+
 @dataclass(frozen=True)
 class Scaffolded:
     proposal: Proposal
@@ -76,7 +83,7 @@ def scaffold(data_dir: Path, out: Path, force: bool = False, cap: int = DISTINCT
     # The editor schema line, as `dvkit init` writes it: the proposal is a new project's spec.
     target.write_text(render(proposal, modeline()), encoding="utf-8")
     settings = out / SETTINGS_FILE
-    if not settings.exists():
+    if not _has_settings(out):
         data = Path(os.path.relpath(first.resolve(), out.resolve().parent)).as_posix()
         settings.write_text(
             f"{modeline()}# Spec-wide options. data_dir: where `dvkit load` reads the files when given no folder.\n"
