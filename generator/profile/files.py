@@ -103,13 +103,17 @@ def _pair_key(profile: FileProfile) -> tuple[str, ...]:
     if not pairs:
         return ()
     seen: dict[tuple[int, int], set[tuple[str, str]] | None] = {pair: set() for pair in pairs}
+    alive = len(pairs)
     for row in data_rows(profile.path):
+        if not alive:
+            break  # every pair repeats already: no need to read on
         for pair, values in seen.items():
             if values is None:
                 continue
             value = (row[pair[0]], row[pair[1]])
             if value in values:
                 seen[pair] = None  # repeats: not a key
+                alive -= 1
             else:
                 values.add(value)
     for pair in pairs:
