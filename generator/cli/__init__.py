@@ -44,7 +44,8 @@ def main(ctx: click.Context, project: Path | None) -> None:
 
 
 COMMANDS: tuple[click.Command, ...] = (
-    scaffolding.init_command, project.validate, project.generate, database.db, loading.load,
+    scaffolding.init_command, scaffolding.scaffold_command, project.validate, project.generate, database.db,
+    loading.load,
     quarantine.quarantine_command, building.build, building.rebuild, building.plan_command, trace.trace_command,
     lineage.lineage_command, diagram.diagram_command, docs.docs_command, erase.erase, audit.audit_command,
     retention.retention_command)
