@@ -26,6 +26,8 @@ sources:
       order_ref: {type: text, from: order, description: The order the line belongs to.}
       line_no: {type: integer, description: Place of the line in its order.}
       price: numeric
+      sku: {type: text, description: Stock keeping unit of the product sold.}
+      quantity: {type: integer, description: Units sold.}
 hubs:
   - name: order
     business_key: order_number
@@ -34,6 +36,10 @@ hubs:
         business_key: order_ref
       - source: orders
         business_key: order_id
+  - name: product
+    business_key: sku
+    sources:
+      - source: lines
 satellites:
   - name: order_status
     parent: order
@@ -45,6 +51,17 @@ multi_active_satellites:
     source: lines
     child_key: line_no
     payload: [price]
+reference_tables:
+  - name: statuses
+    source: orders
+    key: order_status
+    payload: [placed_at, order_id]
+non_historised_links:
+  - name: sale
+    hubs: [order, product]
+    source: lines
+    dependent_child_key: line_no
+    payload: [price, quantity]
 """
 
 
@@ -89,6 +106,16 @@ def test_raw_vault_columns_holding_a_source_column_carry_its_description(tmp_pat
     assert ma_sat["line_no"]["description"] == "Place of the line in its order."
     assert ma_sat["line_no"]["data_tests"]  # the child key keeps its tests
     assert "description" not in ma_sat["price"]
+    ref = _columns(models["ref_statuses"])
+    assert ref["order_status"]["description"] == "Where the order stands: shipped, delivered."
+    assert ref["order_status"]["data_tests"]
+    assert ref["order_id"]["description"] == "Number of the order."
+    assert "description" not in ref["placed_at"]
+    nh_link = _columns(models["nh_link_sale"])
+    assert nh_link["quantity"]["description"] == "Units sold."
+    assert nh_link["price"]["description"] == "Payload, as first delivered."  # the default stays
+    assert nh_link["line_no"]["description"] == "Place of the line in its order."
+    assert _columns(models["hub_product"])["sku"]["description"] == "Stock keeping unit of the product sold."
     # The hub's key is read from two sources under two names: the first feed's description wins.
     assert _columns(models["hub_order"])["order_number"]["description"] == "The order the line belongs to."
 
