@@ -11,9 +11,10 @@ whole table for uniqueness (README "Data tests"); the business vault's tests rea
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from generator.spec.model import Hub, Link
+from generator.spec.model import Hub, Link, Spec
 
 NOT_GHOST = "record_source <> 'AUTOMATE_DV_SYSTEM'"  # ghost records have no parent and NULL payloads
 # Stands for the rows the build added (dbt_vault/macros/tests/: the project's get_where_subquery
@@ -47,6 +48,21 @@ def unique_together(*columns: str) -> dict[str, Any]:
 def source_relationship(model: str, field: str) -> dict[str, Any]:
     """The business vault's relationship to a raw vault table, read as a dbt source."""
     return {"relationships": {"arguments": {"to": f"source('raw_vault', '{model}')", "field": field}}}
+
+
+def description_of(spec: Spec, columns: Iterable[tuple[str, str]]) -> str:
+    """The first description the spec gives one of ``columns`` (source, column), in their order ("" if none).
+
+    A table fed by several sources (a hub, a link) may read one column under several names.
+    """
+    return next((text for source, column in columns if (text := spec.column_description(source, column))), "")
+
+
+def source_column(spec: Spec, source: str, column: str, default: str = "") -> dict[str, Any]:
+    """A column holding ``column`` of ``source`` as delivered, with the spec's description of it
+    (``default`` when the spec has none, no description when that is empty too)."""
+    description = description_of(spec, [(source, column)]) or default
+    return {"name": column, "description": description} if description else {"name": column}
 
 
 def parent_key(parent: Hub | Link) -> dict[str, Any]:

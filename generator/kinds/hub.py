@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from generator.kinds.base import Kind
-from generator.kinds.data_tests import audit_columns, not_null, unique
+from generator.kinds.data_tests import audit_columns, description_of, not_null, unique
 from generator.kinds.definition import Definition, typed
 from generator.kinds.files import GeneratedFile, render
 from generator.kinds.stage import Derived, Hashed, StageColumn
@@ -55,7 +55,9 @@ class HubKind(Kind[Hub]):
             {"name": hub.key, "description": f"Hash of {', '.join(hub.business_key)}.",
              "data_tests": [unique(), not_null()]},
         ]
-        columns += [{"name": c, "description": "Business key, as first delivered.", "data_tests": [not_null()]}
-                    for c in hub.business_key]
+        # A source may name the key otherwise: the description is the first feed's that has one.
+        columns += [{"name": c, "description": description_of(spec, [(f.source, f.columns[i]) for f in hub.feeds])
+                     or "Business key, as first delivered.", "data_tests": [not_null()]}
+                    for i, c in enumerate(hub.business_key)]
         columns += audit_columns()
         return {"name": hub.model, "description": hub.description or f"Hub {hub.name}.", "columns": columns}

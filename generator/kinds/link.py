@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from generator.kinds.base import Kind
-from generator.kinds.data_tests import audit_columns, not_null, relationship, unique
+from generator.kinds.data_tests import audit_columns, description_of, not_null, relationship, unique
 from generator.kinds.definition import Definition, typed
 from generator.kinds.files import GeneratedFile, render
 from generator.kinds.stage import Hashed, StageColumn
@@ -53,7 +53,7 @@ class LinkKind(Kind[Link]):
             hub = spec.hub(name)
             columns.append({"name": hub.key, "description": f"Key of hub {name}.",
                             "data_tests": [not_null(), relationship(hub.model, hub.key)]})
-        columns += [{"name": c, "description": "Dependent child key.", "data_tests": [not_null()]}
-                    for c in link.dependent_child_key]
+        columns += [{"name": c, "description": description_of(spec, [(s, c) for s in link.sources])
+                     or "Dependent child key.", "data_tests": [not_null()]} for c in link.dependent_child_key]
         columns += audit_columns()
         return {"name": link.model, "description": link.description or f"Link {link.name}.", "columns": columns}

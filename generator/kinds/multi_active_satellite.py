@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from generator.kinds.base import Kind
-from generator.kinds.data_tests import IN_WINDOW, NOT_GHOST, audit_columns, not_null, parent_key, unique_in_window
+from generator.kinds.data_tests import (
+    IN_WINDOW,
+    NOT_GHOST,
+    audit_columns,
+    not_null,
+    parent_key,
+    source_column,
+    unique_in_window,
+)
 from generator.kinds.definition import Definition, typed
 from generator.kinds.files import STAGING, GeneratedFile, render
 from generator.kinds.satellite import added_columns, hashdiff, hub_parent, payload_rows, sat_stage
@@ -55,9 +63,9 @@ class MultiActiveSatelliteKind(Kind[MultiActiveSatellite]):
     def docs(self, spec: Spec, sat: MultiActiveSatellite) -> dict[str, Any]:
         parent = spec.parent_of(sat)
         columns = [parent_key(parent)]
-        columns += [{"name": c, "description": "Child key: tells the active rows of one key apart.",
+        columns += [{**source_column(spec, sat.source, c, "Child key: tells the active rows of one key apart."),
                      "data_tests": [not_null(f"{NOT_GHOST} and {IN_WINDOW}")]} for c in sat.child_key]
-        columns += [{"name": c} for c in sat.stored_payload]
+        columns += [source_column(spec, sat.source, c) for c in sat.stored_payload]
         columns += [{"name": sat.hashdiff, "description": "Hash of the child key and payload of the row.",
                      "data_tests": [not_null()]},
                     {"name": "effective_from", "description": "Business effective time (the load time)."}]

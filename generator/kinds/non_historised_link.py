@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from generator.kinds.base import Kind
-from generator.kinds.data_tests import audit_columns, not_null, relationship, unique
+from generator.kinds.data_tests import audit_columns, not_null, relationship, source_column, unique
 from generator.kinds.definition import Definition, typed
 from generator.kinds.files import GeneratedFile, render
 from generator.kinds.stage import Hashed, StageColumn
@@ -69,8 +69,8 @@ class NonHistorisedLinkKind(Kind[NonHistorisedLink]):
             columns.append({"name": hub.key, "description": f"Key of hub {name}.",
                             "data_tests": [not_null(), relationship(hub.model, hub.key)]})
         # AutomateDV stores the payload before the extra columns (here the dependent child key).
-        columns += [{"name": c, "description": "Payload, as first delivered."} for c in nh.payload]
-        columns += [{"name": c, "description": "Dependent child key.", "data_tests": [not_null()]}
+        columns += [source_column(spec, nh.source, c, "Payload, as first delivered.") for c in nh.payload]
+        columns += [{**source_column(spec, nh.source, c, "Dependent child key."), "data_tests": [not_null()]}
                     for c in nh.dependent_child_key]
         columns += audit_columns()
         return {"name": nh.model, "description": nh.description or f"Non-historised link {nh.name}.",

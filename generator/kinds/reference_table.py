@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from generator.kinds.base import Kind
-from generator.kinds.data_tests import audit_columns, not_null, unique
+from generator.kinds.data_tests import audit_columns, not_null, source_column, unique
 from generator.kinds.definition import Definition, typed
 from generator.kinds.files import GeneratedFile, render
 from generator.spec.model import ReferenceTable, Spec
@@ -35,9 +35,9 @@ class ReferenceTableKind(Kind[ReferenceTable]):
 
     def docs(self, spec: Spec, ref: ReferenceTable) -> dict[str, Any]:
         # Without one_row_per_key a key may hold several rows (every distinct row of its first delivery).
-        columns = [{"name": ref.key, "description": "Reference key, as delivered.",
+        columns = [{**source_column(spec, ref.source, ref.key, "Reference key, as delivered."),
                     "data_tests": [unique(), not_null()] if ref.one_row_per_key else [not_null()]}]
-        columns += [{"name": c} for c in ref.payload]
+        columns += [source_column(spec, ref.source, c) for c in ref.payload]
         columns += audit_columns()
         return {"name": ref.model, "description": ref.description or f"Reference data {ref.name}.",
                 "columns": columns}

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from generator.kinds.base import Kind
-from generator.kinds.data_tests import audit_columns, not_null, parent_key, unique_in_window
+from generator.kinds.data_tests import audit_columns, not_null, parent_key, source_column, unique_in_window
 from generator.kinds.definition import Definition, parent_columns, typed
 from generator.kinds.files import STAGING, GeneratedFile, render
 from generator.kinds.stage import AddedHashdiff, Derived, Hashed, StageColumn
@@ -114,7 +114,7 @@ class SatelliteKind(Kind[Satellite]):
             {"name": sat.hashdiff, "description": "Hash of the payload, sorted by column name.",
              "data_tests": [not_null()]},
         ]
-        columns += [{"name": c} for c in sat.stored_payload]
+        columns += [source_column(spec, sat.source, c) for c in sat.stored_payload]
         columns.append({"name": "effective_from",
                         "description": f"Business effective time ({sat.effective_from or 'the load time'})."})
         columns += audit_columns()

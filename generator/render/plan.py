@@ -258,7 +258,9 @@ def _stage(spec: Spec, source: Source) -> GeneratedFile:
 def _landing_sources(spec: Spec) -> GeneratedFile:
     tables = []
     for source in spec.sources:
-        columns = [{"name": name, "data_type": type_,
+        columns = [{"name": name,
+                    **({"description": text} if (text := source.column_description(name)) else {}),
+                    "data_type": type_,
                     **({"meta": {"personal_data": True}} if name in source.personal_columns else {})}
                    for name, type_ in source.columns]
         columns += [

@@ -43,6 +43,7 @@ class Source:
     # "delta": a delivery holds what changed, and a missing key says nothing.
     delivery: str = "delta"
     delete_flag: str | None = None  # a boolean column: true marks the row's keys deleted at the source
+    column_descriptions: tuple[tuple[str, str], ...] = ()  # column -> its description, for the described ones
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -64,6 +65,15 @@ class Source:
     def staged_columns(self) -> tuple[str, ...]:
         """Columns a stage over this source can use: its own and its lookups'."""
         return self.column_names + tuple(c for lookup in self.lookups for c in lookup.columns)
+
+    def column_description(self, column: str) -> str:
+        """The spec's description of one of its own columns ("" when it has none).
+
+        >>> Source("s", "s.csv", "s.csv", (("a", "text"),), Origin("f", 1), column_descriptions=(("a", "A."),)
+        ...        ).column_description("a")
+        'A.'
+        """
+        return dict(self.column_descriptions).get(column, "")
 
 
 @dataclass(frozen=True)
@@ -399,6 +409,17 @@ class Spec:
 
     def satellite(self, name: str) -> Satellite:
         return next(s for s in self.satellites if s.name == name)
+
+    def column_description(self, source: str, column: str) -> str:
+        """The description of a column the stage of ``source`` reads: its own, or that of the source a
+        lookup borrows it from ("" when the spec has none)."""
+        own = self.source(source)
+        if column in own.column_names:
+            return own.column_description(column)
+        for lookup in own.lookups:
+            if column in lookup.columns:
+                return self.source(lookup.source).column_description(column)
+        return ""
 
     def link_key_columns(self, link: Link | NonHistorisedLink, source: str) -> tuple[str, ...]:
         """Source columns hashed into a link's key: each hub's key in order, then the child key."""

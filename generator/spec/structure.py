@@ -94,7 +94,10 @@ def _explain(error: jsonschema.ValidationError, doc: Any, path: str) -> Problem:
         # An enum of names refusing a mapping (a column in the long form) is a failure of shape too.
         shaped = [e for e in error.context if e.validator != "type"
                   and not (e.validator == "enum" and isinstance(e.instance, (dict, list)))]
-        best = jsonschema.exceptions.best_match(shaped or error.context)
+        # Failing on type alone, the alternative whose error lies below the value has its shape (a
+        # column in the long form whose description is not text).
+        below = [e for e in error.context if e.relative_path]
+        best = jsonschema.exceptions.best_match(shaped or below or error.context)
         if best is not None:
             return _explain(best, doc, path)
     container, line = _locate(doc, list(error.absolute_path))

@@ -176,6 +176,12 @@ def _column_types(columns: LineDict) -> tuple[tuple[str, str], ...]:
                  for column, value in columns.items())
 
 
+def _column_descriptions(columns: LineDict) -> tuple[tuple[str, str], ...]:
+    """The description of each column whose long form has a non-blank one, in the spec's order."""
+    found = ((column, value.get("description")) for column, value in columns.items() if isinstance(value, LineDict))
+    return tuple((column, text.strip()) for column, text in found if isinstance(text, str) and text.strip())
+
+
 def _type_of(source: Source, column: str, sources: dict[str, Source]) -> str | None:
     """The declared type of a column a stage of ``source`` reads (its own, or a looked-up one)."""
     own = dict(source.columns)
@@ -343,6 +349,9 @@ class _Checker:
                 columns = entry.get("columns")
                 if section == "computed_satellites" and isinstance(columns, LineDict):
                     texts += [(f"rule of '{c}'", rule, columns.line_of(c)) for c, rule in columns.items()]
+                if section == "sources" and isinstance(columns, LineDict):
+                    texts += [(f"description of column '{c}'", value.get("description"), value.line_of("description"))
+                              for c, value in columns.items() if isinstance(value, LineDict)]
                 for what, text, line in texts:
                     if isinstance(text, str) and any(opener in text for opener in JINJA_OPENERS):
                         self.add(path, line, f"the {what} of '{entry['name']}' contains Jinja ({{{{, {{% or {{#), "
@@ -477,6 +486,7 @@ class _Checker:
                 column_lines=tuple(columns.line_of(c) for c in columns),
                 delivery=str(entry.get("delivery") or "delta"),
                 delete_flag=delete_flag if isinstance(delete_flag, str) else None,
+                column_descriptions=_column_descriptions(columns),
             )
         # Lookups need every source declared first.
         for path, entry in raw:
