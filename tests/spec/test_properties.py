@@ -913,8 +913,8 @@ class _FakeDbt:
 
     def context(self, incremental: bool) -> dict[str, Any]:
         def source(schema_name: str, table: str) -> str:
-            if schema_name == "landing":
-                assert table in {s.name for s in self.spec.sources}, table
+            if schema_name == "landing":  # a source, or the loader's batch log (status-tracking satellites)
+                assert table in {s.name for s in self.spec.sources} | {"batches", "batch_files"}, table
             else:
                 assert schema_name == "raw_vault" and table in self.raw_vault, f"{self.current}: {table}"
             return f'"{self.ident(schema_name)}"."{self.ident(table)}"'  # dbt quotes relations
@@ -945,6 +945,7 @@ class _FakeDbt:
             "dbt": namespace(
                 dateadd=lambda part, n, expr: f"({expr} + ({n}) * interval '1 {self.ident(part)}')",
                 date_trunc=lambda part, expr: f"date_trunc('{self.ident(part)}', {expr})"),
+            "dvkit_status_tracking_sat": self.status_tracking_sat,
             "automate_dv": namespace(stage=self.stage, hub=self.hub, link=self.link, sat=self.sat,
                                      ma_sat=self.ma_sat, eff_sat=self.eff_sat, xts=self.xts,
                                      ref_table=self.ref_table),
@@ -1105,6 +1106,16 @@ class _FakeDbt:
             branches += [f"select {self.ident(src_pk)}, {hashdiff} as hashdiff, {name} as satellite_name, "
                          f"{self.ident(src_ldts)}, {self.ident(src_source)} from staging.{s}" for s in carrying]
         return " union all ".join(branches)
+
+    def status_tracking_sat(self, src_pk: Any, source_model: Any, source_name: Any, record_source: Any,
+                            delete_flag: Any) -> str:
+        """dvkit's own macro (dbt_vault/macros/tables/): its stage has the key, the batch and the flag."""
+        stage = self.ident(source_model)
+        assert source_name in {s.name for s in self.spec.sources}, f"{self.current}: source {source_name!r}"
+        assert isinstance(record_source, str), record_source
+        flag = [self.ident(delete_flag)] if delete_flag is not None else []
+        self.stage_has(stage, self.ident(src_pk), "_batch_id", "_source_line", "load_datetime", *flag)
+        return f"select {src_pk}, 'present' as status, load_datetime, 'x' as record_source from staging.{stage}"
 
     def ref_table(self, src_pk: Any, src_extra_columns: Any, src_ldts: Any, src_source: Any, source_model: Any) -> str:
         return self._union(source_model, [self.ident(src_pk), *self.idents(src_extra_columns), self.ident(src_ldts),
