@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +16,18 @@ from generator.db import Database, ctype_of, from_url, redact
 pytestmark = pytest.mark.db
 
 
-def test_db_lifecycle_from_the_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture()
+def project_in_tmp() -> Iterator[Path]:
+    """A project folder outside pytest's temporary tree: the server runs as another user, who must
+    traverse the folders above its data, and every pytest session that starts makes pytest's own
+    temporary root private again (a test run beside another one would lose its server)."""
+    folder = Path(tempfile.mkdtemp(prefix="dvkit-test-db-", dir="/tmp"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_db_lifecycle_from_the_cli(project_in_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path = project_in_tmp
     monkeypatch.delenv("DVKIT_DATABASE_URL", raising=False)
     (tmp_path / "vault_spec").mkdir()
     runner = CliRunner()
