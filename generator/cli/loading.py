@@ -112,6 +112,10 @@ def run_load(spec: Spec, data_dir: Path | None, load_time: dt.datetime | None, d
                   markup=False)
         return
     print_reconciliation(result, out)
+    # A file's undeclared columns were said before connecting; a table's are known once it is read.
+    for source in spec.sources:
+        if source.table is not None and source.name in result.notes:
+            err.print(f"warning: {result.notes[source.name]} (kept in landing.batch_files.note)", markup=False)
     if result.skipped:
         out.print(f"no file for: {', '.join(result.skipped)}", markup=False)
     out.print(f"loaded {sum(result.rows.values()):,} rows in {time.monotonic() - started:.1f}s")

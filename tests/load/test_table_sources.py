@@ -129,3 +129,20 @@ def test_validation_of_table(tmp_path: Path, entry: str, expected: str) -> None:
     assert result.spec is None
     messages = [str(p) for p in result.problems]
     assert any(expected in m and "sources.yml:" in m for m in messages), messages
+
+
+def test_dvkit_load_without_a_folder_reads_the_table_sources(fresh_db: Database, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    _crm(fresh_db)
+    _spec(tmp_path)
+    assert not fresh_db.password  # the embedded server's URL carries no secret to mask
+    result = CliRunner().invoke(main, ["--project", str(tmp_path), "load", "--load-time", "2024-05-01"],
+                                env={"DVKIT_DATABASE_URL": fresh_db.display_url()})
+    assert result.exit_code == 0, result.output
+    assert "crm.customers: column(s) since not declared" in result.output
+    assert "loaded 3 rows" in result.output
+    with fresh_db.connect() as conn:
+        assert conn.execute("select source_dir from landing.batches").fetchall() == [("(tables)",)]
