@@ -48,7 +48,11 @@ def default_data(project: Path, spec: Spec) -> Path | None:
 def load(ctx: click.Context, data_dir: Path | None, load_time: dt.datetime | None, replay: str | None,
          start: dt.datetime | None, end: dt.datetime | None, full: bool, strict: bool,
          full_extracts: tuple[str, ...], no_wait: bool) -> None:
-    """Load the source files of DATA_DIR (default: the settings' data_dir) as one batch, or replay them."""
+    """Load the source files of DATA_DIR (default: the settings' data_dir) as one batch, or replay them.
+
+    Every source that is a table of the database (`table:` in the spec) is read in each load too; with
+    only table sources, DATA_DIR may be left out.
+    """
     from generator.db import resolve
     from generator.load.landing import file_extracts
     from generator.load.replay_rules import RULES_FILE, read_rules
@@ -56,7 +60,8 @@ def load(ctx: click.Context, data_dir: Path | None, load_time: dt.datetime | Non
     project = resolve_project(ctx)
     spec = project_spec(project)
     data_dir = data_dir or default_data(project, spec)
-    if data_dir is None:
+    has_tables = any(source.table is not None for source in spec.sources)
+    if data_dir is None and (replay is not None or not has_tables):
         named = spec.settings.data_dir
         raise DvkitError("no data folder given" + (f", and the settings' data_dir ({named}) does not exist"
                                                    if named else ", and the spec's settings name none"),
@@ -74,7 +79,7 @@ def load(ctx: click.Context, data_dir: Path | None, load_time: dt.datetime | Non
             raise DvkitError("--full-extract does not go with --replay",
                              hint="with --full every replayed batch is a full extract of every file")
     # A missing folder or a header lacking a column is said before connecting or waiting.
-    extracts, _ = file_extracts(spec, data_dir)
+    extracts, _ = file_extracts(spec, data_dir) if data_dir is not None else ([], [])
     for extract in extracts:
         if extract.note:
             err.print(f"warning: {extract.note} (kept in landing.batch_files.note)", markup=False)
@@ -84,20 +89,22 @@ def load(ctx: click.Context, data_dir: Path | None, load_time: dt.datetime | Non
     rules = read_rules(project / RULES_FILE) if replay is not None else None
     database = resolve(project)
     hold_vault(ctx, database, "load", not no_wait)
-    if rules is not None and replay is not None:
+    if rules is not None and replay is not None and data_dir is not None:
         run_replay(spec, data_dir, replay, start.date() if start else None, end.date() if end else None, full,
                    database, rules)
         return
     run_load(spec, data_dir, load_time, database, strict, full_extracts)
 
 
-def run_load(spec: Spec, data_dir: Path, load_time: dt.datetime | None, database: Database,
+def run_load(spec: Spec, data_dir: Path | None, load_time: dt.datetime | None, database: Database,
              strict: bool = False, full_extracts: tuple[str, ...] = ()) -> None:
-    """Land ``data_dir`` as one batch and print its reconciliation."""
+    """Land ``data_dir`` and the spec's table sources as one batch and print its reconciliation."""
     from generator.load.landing import load_batch
 
     started = time.monotonic()
-    err.print(f"loading {data_dir}", markup=False)
+    tables = [s.table for s in spec.sources if s.table is not None]
+    err.print("loading " + " and ".join(([str(data_dir)] if data_dir is not None else [])
+                                         + ([f"table(s) {', '.join(tables)}"] if tables else [])), markup=False)
     result = load_batch(database, spec, data_dir, load_time, progress("read"), strict=strict,
                         full_extracts=full_extracts)
     if result.duplicate_of is not None:
@@ -105,6 +112,10 @@ def run_load(spec: Spec, data_dir: Path, load_time: dt.datetime | None, database
                   markup=False)
         return
     print_reconciliation(result, out)
+    # A file's undeclared columns were said before connecting; a table's are known once it is read.
+    for source in spec.sources:
+        if source.table is not None and source.name in result.notes:
+            err.print(f"warning: {result.notes[source.name]} (kept in landing.batch_files.note)", markup=False)
     if result.skipped:
         out.print(f"no file for: {', '.join(result.skipped)}", markup=False)
     out.print(f"loaded {sum(result.rows.values()):,} rows in {time.monotonic() - started:.1f}s")

@@ -65,8 +65,8 @@ COUNT_PER = "dvkit_count_rows_per"  # stands for count(*) of a grouped select wh
 LOADER_COLUMNS = {
     "_batch_id": "the batch number given by dvkit load",
     "_load_ts": "the load time of the batch (dvkit load)",
-    "_source_file": "the name of the file the row was read from (dvkit load)",
-    "_source_line": "the line of the file the row starts on (dvkit load)",
+    "_source_file": "the name of the file (or table) the row was read from (dvkit load)",
+    "_source_line": "the line of the file the row starts on, or the row's place in a table's read order (dvkit load)",
 }
 SCHEMA_KINDS = {"marts": "mart", "business_vault": "business_vault", "raw_vault": "raw_vault",
                 "staging": "staging", LANDING: "landing"}
@@ -164,7 +164,7 @@ def csv_origin(spec: Spec, source_name: str, column: str) -> LineageNode:
                            value=f"{column} of {BATCH_LOG[source_name]}, written by dvkit load")
     source = _spec_source(spec, source_name)
     if column in source.column_names:
-        return LineageNode(relation=source.file, column=column, kind="csv")
+        return LineageNode(relation=source.file, column=column, kind="csv")  # a table source: its table name
     if column == "_record_source":
         return LineageNode(relation=f"{LANDING}.{source.name}", column=None, kind="constant",
                            value=f"'{source.record_source}' (record_source of source {source.name} in the spec)")

@@ -229,7 +229,7 @@ def lines_text(lines: list[SourceLine] | tuple[SourceLine, ...],
     found = []
     for line in lines:
         replay = replay_text((batches or {}).get(line.batch_id))
-        where = f"batch {line.batch_id}  {line.source_file}:{line.source_line}"
+        where = f"batch {line.batch_id}  {cited(line.source_file, line.source_line)}"
         found.append(where + (f"  ({replay})" if replay else ""))
     return found
 
@@ -321,7 +321,19 @@ def _templates() -> jinja2.Environment:
 
 def _where(line: SourceLine, batches: dict[int, BatchOrigin]) -> str:
     replay = replay_text(batches.get(line.batch_id))
-    return f"{line.source_file}:{line.source_line}" + (f" ({replay})" if replay else "")
+    return cited(line.source_file, line.source_line) + (f" ({replay})" if replay else "")
+
+
+def cited(source_file: str, source_line: int) -> str:
+    """A landing row's origin for people: ``file:line`` for a file, ``table row N`` for a table source
+    (N: the row's place in the order the load read the table in).
+
+    >>> cited("olist_orders_dataset.csv.gz", 3664), cited("crm.customers", 2)
+    ('olist_orders_dataset.csv.gz:3664', 'crm.customers row 2')
+    """
+    if source_file.endswith((".csv", ".csv.gz")):
+        return f"{source_file}:{source_line}"
+    return f"{source_file} row {source_line}"
 
 
 def _view(event: Event, batches: dict[int, BatchOrigin]) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from generator.compliance.register import apply_to_batch
 from generator.db import Database
 from generator.errors import DvkitError
 from generator.faults import crash_point
+from generator.load import tables
 from generator.load.landing_check import carry_over_renames
 from generator.load.quarantine import (
     EMPTY_FILE,
@@ -97,6 +98,8 @@ class Extract:
     layout: Layout | None = None  # where the declared columns sit in the rows; None: exactly as declared
     note: str | None = None  # a warning kept with the batch (e.g. undeclared columns left out)
     sha256: str | None = None  # of the delivered file's bytes (a replay: of the snapshot file it is cut from)
+    # A table source: the order its rows were read in (their _source_line); sha256 is then of the rows read.
+    order: str | None = None
 
 
 @dataclass
@@ -179,6 +182,8 @@ def file_extracts(spec: Spec, data_dir: Path) -> tuple[list[Extract], list[str]]
     extracts: list[Extract] = []
     missing: list[str] = []
     for source in spec.sources:
+        if source.table is not None:
+            continue  # read from the database by table_extracts
         path = find_file(data_dir, source.file)
         if path is None:
             missing.append(source.name)
@@ -198,10 +203,22 @@ def file_extracts(spec: Spec, data_dir: Path) -> tuple[list[Extract], list[str]]
                                 layout=None if layout.identity else layout,
                                 note=extra_warning(path.name, source.name, layout.extra) if layout.extra else None,
                                 sha256=file_sha256(path)))
-    if not extracts:
+    if not extracts and all(s.table is None for s in spec.sources):
         expected = ", ".join(s.file for s in spec.sources)
         raise DvkitError(f"no source files in {data_dir}", hint=f"expected files such as {expected}")
     return extracts, missing
+
+
+def table_extracts(conn: psycopg.Connection, spec: Spec) -> list[Extract]:
+    """One extract per table source of the spec, read now in its deterministic order (``generator.load.tables``)."""
+    extracts: list[Extract] = []
+    for source in spec.sources:
+        if source.table is None:
+            continue
+        label, rows, order, note = tables.read_table(conn, source)
+        extracts.append(Extract(source, label, tables.row_source(rows), note=note,
+                                sha256=tables.rows_digest(rows), order=order))
+    return extracts
 
 
 def file_sha256(path: Path) -> str:
@@ -239,10 +256,12 @@ def _readable(path: Path) -> Iterator[None]:
                          hint="check the extract; nothing of this batch was loaded") from None
 
 
-def load_batch(db: Database, spec: Spec, data_dir: Path, load_ts: dt.datetime | None = None,
+def load_batch(db: Database, spec: Spec, data_dir: Path | None, load_ts: dt.datetime | None = None,
                progress: Progress | None = None, strict: bool = False,
                full_extracts: Collection[str] = ()) -> BatchResult:
-    """Load every source file found in ``data_dir`` as one batch, in one transaction.
+    """Load every source file found in ``data_dir`` and every table source as one batch, in one transaction.
+
+    Table sources are read whole at the start of each load; ``data_dir`` None loads them alone.
 
     Bad rows are set aside in ``landing.quarantine``; with ``strict``, any bad row refuses the
     whole batch. With an explicit ``load_ts``, loading the same files again is recognised and skipped.
@@ -252,10 +271,17 @@ def load_batch(db: Database, spec: Spec, data_dir: Path, load_ts: dt.datetime | 
     if unknown:
         raise DvkitError(f"--full-extract names no source of the spec: {', '.join(unknown)}",
                          hint="name sources as the spec does: " + ", ".join(s.name for s in spec.sources))
-    extracts, missing = file_extracts(spec, data_dir)
+    extracts, missing = file_extracts(spec, data_dir) if data_dir is not None else ([], [])
+    if any(source.table is not None for source in spec.sources):
+        with db.connect() as conn:
+            extracts += table_extracts(conn, spec)
+    if not extracts:
+        raise DvkitError("the spec has no table source, and no data folder was given",
+                         hint="pass the folder holding the CSV files")
     fingerprint = batch_fingerprint(load_ts, extracts) if load_ts is not None else None
     whole = {s.name for s in spec.sources if s.delivery == "full"} | set(full_extracts)
-    result = load_extracts(db, spec, extracts, load_ts, data_dir.name, fingerprint, progress, strict=strict,
+    origin = data_dir.name if data_dir is not None else "(tables)"
+    result = load_extracts(db, spec, extracts, load_ts, origin, fingerprint, progress, strict=strict,
                            whole=whole)
     result.skipped = missing
     return result
@@ -362,7 +388,9 @@ def load_summary(result: BatchResult, extracts: list[Extract], origin: str) -> d
     """What the audit log keeps of a loaded batch: its id, load time, folder and each file's hash and counts."""
     files = [{"source": e.source.name, "file": e.file_name, "sha256": e.sha256,
               "rows_read": result.read[e.source.name], "rows_loaded": result.rows[e.source.name],
-              "rows_quarantined": result.quarantined[e.source.name]}
+              "rows_quarantined": result.quarantined[e.source.name],
+              # A table: sha256 is of the rows read, in this order (their _source_line).
+              **({"table": True, "order": e.order} if e.order is not None else {})}
              for e in sorted(extracts, key=lambda e: e.source.name)]
     return {"outcome": "loaded", "batch_id": result.batch_id, "load_ts": result.load_ts.isoformat(),
             "origin": origin, "rows_loaded": sum(result.rows.values()),

@@ -44,6 +44,9 @@ class Source:
     delivery: str = "delta"
     delete_flag: str | None = None  # a boolean column: true marks the row's keys deleted at the source
     column_descriptions: tuple[tuple[str, str], ...] = ()  # column -> its description, for the described ones
+    # A table or view of the vault's database (``crm.customers``) read by each load instead of a file;
+    # ``file`` then holds the same name, for messages and descriptions.
+    table: str | None = None
 
     @property
     def column_names(self) -> tuple[str, ...]:

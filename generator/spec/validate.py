@@ -22,6 +22,7 @@ from typing import Any
 from generator.kinds import REGISTRY
 from generator.kinds import entities as vault_entities
 from generator.kinds.stage import AUDIT_COLUMNS, stage_columns
+from generator.places import BUSINESS_VAULT, DVKIT, LANDING, MARTS, RAW_VAULT, STAGING
 from generator.render import pending
 from generator.spec.model import (
     Bridge,
@@ -49,6 +50,8 @@ from generator.spec.structure import check_structure, looks_like
 from generator.spec.yaml_lines import LineDict, LineList, Problem, SpecSyntaxError, load_text
 
 # Column names the staging layer and the landing tables add themselves.
+# Schemas dvkit writes: a source table may not be read from them.
+OWN_SCHEMAS = (LANDING, STAGING, RAW_VAULT, BUSINESS_VAULT, MARTS, DVKIT)
 LANDING_COLUMNS = ("_batch_id", "_load_ts", "_record_source", "_source_file", "_source_line")
 STAGED_COLUMNS = tuple(name for name, _ in AUDIT_COLUMNS)
 
@@ -430,7 +433,7 @@ class _Checker:
         raw = self._unique("sources", {})
         for path, entry in raw:
             columns = entry.get("columns")
-            if not isinstance(columns, LineDict) or not isinstance(entry.get("file"), str):
+            if not isinstance(columns, LineDict) or not self._file_or_table(path, entry):
                 continue
             bad = False
             for column in columns:
@@ -445,11 +448,13 @@ class _Checker:
             typed = _column_types(columns)
             renamed = self._renamed(path, entry["name"], columns)
             bad |= renamed is None
-            file = entry["file"]
+            table = entry.get("table") if isinstance(entry.get("table"), str) else None
+            key = "table" if table is not None else "file"
+            file = entry[key]
             if file in files:
-                self.add(path, entry.line_of("file"), f"file '{file}' is already read by another source "
-                         f"({files[file][0]}:{files[file][1]})", "one source per file")
-            files[file] = (path, entry.line_of("file"))
+                self.add(path, entry.line_of(key), f"{key} '{file}' is already read by another source "
+                         f"({files[file][0]}:{files[file][1]})", f"one source per {key}")
+            files[file] = (path, entry.line_of(key))
             personal = entry.get("personal_data")
             personal_columns: tuple[str, ...] = ()
             if isinstance(personal, LineDict):
@@ -487,6 +492,7 @@ class _Checker:
                 delivery=str(entry.get("delivery") or "delta"),
                 delete_flag=delete_flag if isinstance(delete_flag, str) else None,
                 column_descriptions=_column_descriptions(columns),
+                table=table,
             )
         # Lookups need every source declared first.
         for path, entry in raw:
@@ -503,6 +509,26 @@ class _Checker:
                     parsed.append(parsed_lookup)
             result[source.name] = Source(**{**source.__dict__, "lookups": tuple(parsed)})
         return result
+
+    def _file_or_table(self, path: str, entry: LineDict) -> bool:
+        """Whether the source names exactly one of a file and a table, the table outside dvkit's schemas."""
+        file, table = entry.get("file"), entry.get("table")
+        if isinstance(file, str) and isinstance(table, str):
+            self.add(path, entry.line_of("table"), f"source '{entry.get('name')}' names both a file ('{file}') "
+                     f"and a table ('{table}')", "keep one of file and table: a source is read from one place")
+            return False
+        if table is None and file is None:
+            self.add(path, entry.line, f"source '{entry.get('name')}' names neither a file nor a table",
+                     "add `file: <name>.csv` (a file of the data folder) or `table: <schema>.<table>` "
+                     "(a table or view of the vault's database)")
+            return False
+        if isinstance(table, str) and table.split(".")[0] in OWN_SCHEMAS and "." in table:
+            self.add(path, entry.line_of("table"), f"table '{table}' of source '{entry.get('name')}' is in "
+                     f"dvkit's own schema '{table.split('.')[0]}'",
+                     "read a table of the source system's schema; dvkit's schemas ("
+                     + ", ".join(OWN_SCHEMAS) + ") hold what dvkit loads and builds")
+            return False
+        return isinstance(file, str) or isinstance(table, str)
 
     def _renamed(self, path: str, source: str, columns: LineDict) -> tuple[tuple[str, str], ...] | None:
         """The columns read from a header of another name (``from``); None when two read one header.
