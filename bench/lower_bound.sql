@@ -4,7 +4,8 @@
 -- key and hashdiff once (AutomateDV 0.11's standard: text, trimmed, upper case, '' = NULL; keys of
 -- several columns joined with '||' and '^^' for NULL; hashdiffs over the columns sorted by name; MD5
 -- as 16 raw bytes), and insert the same rows into the same tables (hubs, links, satellites, the
--- multi-active and effectivity satellites, the tracking satellite, reference tables, ghost records)
+-- multi-active and effectivity satellites, the tracking and status-tracking satellites, reference
+-- tables, ghost records)
 -- in schema lower_bound, with the same indexes. Tables are created empty, as on a first build;
 -- tests/bench/test_lower_bound.py checks at tiny scale that every table holds the same rows as the
 -- raw vault's. dbt's data tests, which `dvkit build` runs after the tables, are not part of it.
@@ -496,6 +497,17 @@ from stg_orders
 where order_hk is not null
 order by order_hk, order_status_hashdiff, load_datetime, record_source;
 
+-- == status-tracking satellite: the orders file is a delta, so no delivery marks a key deleted ==
+-- (a full extract would; none is loaded here): each order is present from its first delivery.
+
+create table lower_bound.sts_order (order_hk bytea, status text, load_datetime timestamp,
+                                    record_source text);
+insert into lower_bound.sts_order
+select distinct on (order_hk) order_hk, 'present', load_datetime, record_source
+from stg_orders
+where order_hk is not null
+order by order_hk, load_datetime;
+
 -- == reference tables: natural key, the first delivery wins (ties: payload, then source) =====
 
 create table lower_bound.ref_category_translation (product_category_name text, product_category_name_english text,
@@ -542,6 +554,7 @@ create index on lower_bound.sat_deal_details (lead_seller_hk, load_datetime);
 create index on lower_bound.ma_sat_order_payments (order_hk, load_datetime);
 create index on lower_bound.eff_sat_order_customer (order_hk, load_datetime);
 create index on lower_bound.xts_order (order_hk, load_datetime);
+create index on lower_bound.sts_order (order_hk, load_datetime);
 create index on lower_bound.ref_category_translation (product_category_name);
 create index on lower_bound.ref_geolocation (geolocation_zip_code_prefix);
 

@@ -110,7 +110,7 @@ def test_lower_bound_builds_every_vault_table(built: tuple[Database, Spec]) -> N
     "link_order_customer", "link_order_item", "link_order_review", "link_lead_seller",
     "sat_order_status", "sat_customer_location", "sat_product_details", "sat_seller_location",
     "sat_review_score", "sat_review_text", "sat_order_item_price", "sat_lead_details", "sat_deal_details",
-    "ma_sat_order_payments", "eff_sat_order_customer", "xts_order",
+    "ma_sat_order_payments", "eff_sat_order_customer", "xts_order", "sts_order",
     "ref_category_translation", "ref_geolocation",
 ])
 def test_same_rows_keys_and_hashdiffs(built: tuple[Database, Spec], table: str) -> None:

@@ -69,10 +69,12 @@ def _block(text: str, first_line: str) -> str:
 
 
 _REVIEW_HUB = _block(FULL["hubs.yml"], "  - name: review\n")
+# The customer's data reaches its reviews: without reviews, the customer holds its own data only.
+_REACHES_REVIEWS = _block(FULL["hubs.yml"], "    data_subject:\n")
 REDUCED = {
     **FULL,
     # The order hub loses one of its sources: the reviews.
-    "hubs.yml": _without(_without(FULL["hubs.yml"], _REVIEW_HUB), "      - source: order_reviews\n"),
+    "hubs.yml": _without(_without(FULL["hubs.yml"], _REVIEW_HUB, _REACHES_REVIEWS), "      - source: order_reviews\n"),
     "links.yml": _without(FULL["links.yml"], _block(FULL["links.yml"], "  - name: order_review\n")),
     "satellites.yml": _without(FULL["satellites.yml"], _block(FULL["satellites.yml"], "  - name: review_score\n"),
                                _block(FULL["satellites.yml"], "  - name: review_text\n"),
