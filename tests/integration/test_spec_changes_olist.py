@@ -186,7 +186,7 @@ def test_a_reduced_olist_vault_grows_to_the_full_spec(pg_server: Database, tmp_p
         "sat_seller_location": "pending", "sat_review_score": "new", "sat_review_text": "new",
         "sat_order_item_price": "pending", "sat_lead_details": "pending", "sat_deal_details": "pending",
         "ma_sat_order_payments": "new", "eff_sat_order_customer": "new", "xts_order": "pending",
-        "ref_category_translation": "pending", "ref_geolocation": "pending",
+        "ref_category_translation": "pending", "ref_geolocation": "pending", "sts_order": "pending",
     }
     vault.build()
     assert set(vault.statuses().values()) == {"unchanged"}
