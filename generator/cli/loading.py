@@ -15,6 +15,7 @@ from generator.errors import DvkitError
 
 if TYPE_CHECKING:
     from generator.db import Database
+    from generator.load.landing import Extract
     from generator.load.replay_rules import ReplayRules
     from generator.spec.model import Spec
 
@@ -79,8 +80,8 @@ def load(ctx: click.Context, data_dir: Path | None, load_time: dt.datetime | Non
             raise DvkitError("--full-extract does not go with --replay",
                              hint="with --full every replayed batch is a full extract of every file")
     # A missing folder or a header lacking a column is said before connecting or waiting.
-    extracts, _ = file_extracts(spec, data_dir) if data_dir is not None else ([], [])
-    for extract in extracts:
+    found = file_extracts(spec, data_dir) if data_dir is not None else ([], [])
+    for extract in found[0]:
         if extract.note:
             err.print(f"warning: {extract.note} (kept in landing.batch_files.note)", markup=False)
             err.print(f"  hint: to load it, declare it under the columns of source '{extract.source.name}' "
@@ -91,13 +92,14 @@ def load(ctx: click.Context, data_dir: Path | None, load_time: dt.datetime | Non
     hold_vault(ctx, database, "load", not no_wait)
     if rules is not None and replay is not None and data_dir is not None:
         run_replay(spec, data_dir, replay, start.date() if start else None, end.date() if end else None, full,
-                   database, rules)
+                   database, rules, found[0])
         return
-    run_load(spec, data_dir, load_time, database, strict, full_extracts)
+    run_load(spec, data_dir, load_time, database, strict, full_extracts, found)
 
 
 def run_load(spec: Spec, data_dir: Path | None, load_time: dt.datetime | None, database: Database,
-             strict: bool = False, full_extracts: tuple[str, ...] = ()) -> None:
+             strict: bool = False, full_extracts: tuple[str, ...] = (),
+             found: tuple[list[Extract], list[str]] | None = None) -> None:
     """Land ``data_dir`` and the spec's table sources as one batch and print its reconciliation."""
     from generator.load.landing import load_batch
 
@@ -106,7 +108,7 @@ def run_load(spec: Spec, data_dir: Path | None, load_time: dt.datetime | None, d
     err.print("loading " + " and ".join(([str(data_dir)] if data_dir is not None else [])
                                          + ([f"table(s) {', '.join(tables)}"] if tables else [])), markup=False)
     result = load_batch(database, spec, data_dir, load_time, progress("read"), strict=strict,
-                        full_extracts=full_extracts)
+                        full_extracts=full_extracts, found=found)
     if result.duplicate_of is not None:
         out.print(f"batch {result.duplicate_of} already holds these files with this load time: nothing loaded",
                   markup=False)
@@ -122,7 +124,7 @@ def run_load(spec: Spec, data_dir: Path | None, load_time: dt.datetime | None, d
 
 
 def run_replay(spec: Spec, data_dir: Path, period: str, start: dt.date | None, end: dt.date | None, full: bool,
-               database: Database, rules: ReplayRules) -> None:
+               database: Database, rules: ReplayRules, extracts: list[Extract] | None = None) -> None:
     """Replay ``data_dir`` by ``rules``, one batch per period: a line per batch on stderr, the total on stdout."""
     from generator.load.replay import ReplayStep, load_replay
 
@@ -137,7 +139,8 @@ def run_replay(spec: Spec, data_dir: Path, period: str, start: dt.date | None, e
             line = f"batch {result.batch_id}: {summary(result)} in {step.seconds:.2f}s"
         err.print(f"  {step.period_end}  {line}", markup=False)
 
-    steps = load_replay(database, spec, data_dir, period, start, end, full, on_batch=show, rules=rules)
+    steps = load_replay(database, spec, data_dir, period, start, end, full, on_batch=show, rules=rules,
+                        extracts=extracts)
     new = [s for s in steps if s.result.duplicate_of is None]
     rows = sum(sum(s.result.rows.values()) for s in new)
     out.print(f"replay by {period}: {len(steps)} period(s), {len(new)} new batch(es), {rows:,} rows, "

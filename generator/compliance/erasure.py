@@ -152,12 +152,24 @@ def carry_out(project_dir: Path, db: Database, spec: Spec, request: ErasureReque
                 "delete it if it should go")
         if not result.rows_erased:
             return ErasureOutcome(result, dossiers_removed=len(removed))
-        skipped = vacuum(db, result.tables)
-        if skipped:
-            log(f"note: could not VACUUM {', '.join(skipped)}; autovacuum will remove the old row versions")
-        log("rebuilding the business vault and marts")
-        with quiet_command_line(f"--dvkit-erasure={result.erasure_id}"):
-            rebuilt = rebuild_marts(project_dir, db)
-        for line in regrant_reviewers(project_dir, db, spec):  # the rebuilt marts lost their column grants
-            log(line)
-    return ErasureOutcome(result, tuple(skipped), rebuilt, len(removed))
+        skipped, rebuilt = refresh_after_erasure(project_dir, db, spec, result.tables,
+                                                 f"--dvkit-erasure={result.erasure_id}", log)
+    return ErasureOutcome(result, skipped, rebuilt, len(removed))
+
+
+def refresh_after_erasure(project_dir: Path, db: Database, spec: Spec, tables: Sequence[str], marker: str,
+                          log: Callable[[str], None]) -> tuple[tuple[str, ...], bool]:
+    """What follows every erasure (a request's or retention's): VACUUM the changed ``tables`` so that
+    the old row versions go from disk, rebuild the business vault and marts from the erased vault (dbt
+    records ``marker`` in place of the command line, which may name a key), and give the reviewer
+    roles their column grants on the rebuilt marts back. Returns the tables VACUUM skipped and
+    whether the rebuild succeeded."""
+    skipped = vacuum(db, tables)
+    if skipped:
+        log(f"note: could not VACUUM {', '.join(skipped)}; autovacuum will remove the old row versions")
+    log("rebuilding the business vault and marts")
+    with quiet_command_line(marker):
+        rebuilt = rebuild_marts(project_dir, db)
+    for line in regrant_reviewers(project_dir, db, spec):  # the rebuilt marts lost their column grants
+        log(line)
+    return tuple(skipped), rebuilt

@@ -31,11 +31,10 @@ import psycopg
 from psycopg import sql
 
 from generator.compliance import audit
-from generator.compliance.erase import ErasureResult, exists, key_hash_sql, rebuild_marts, vacuum
-from generator.compliance.erasure import quiet_command_line
+from generator.compliance.erase import ErasureResult, exists, key_hash_sql
+from generator.compliance.erasure import refresh_after_erasure
 from generator.compliance.leftovers import remove_dossiers
 from generator.compliance.register import REGISTER
-from generator.compliance.roles import regrant_reviewers
 from generator.compliance.subjects import erase_subjects
 from generator.db import Database
 from generator.errors import DvkitError
@@ -176,12 +175,6 @@ def apply(project_dir: Path, db: Database, spec: Spec, as_of: dt.datetime,
         tables = sorted({table for _, result in done for table in result.tables})
         rebuilt = False
         if tables:
-            skipped = vacuum(db, tables)
-            if skipped:
-                log(f"note: could not VACUUM {', '.join(skipped)}; autovacuum will remove the old row versions")
-            log("rebuilding the business vault and marts")
-            with quiet_command_line(f"--dvkit-retention={as_of:%Y-%m-%d}"):
-                rebuilt = rebuild_marts(project_dir, db)
-            for line in regrant_reviewers(project_dir, db, spec):  # the rebuilt marts lost their column grants
-                log(line)
+            _, rebuilt = refresh_after_erasure(project_dir, db, spec, tables, f"--dvkit-retention={as_of:%Y-%m-%d}",
+                                               log)
     return RetentionOutcome(tuple(done), rebuilt)

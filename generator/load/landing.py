@@ -258,7 +258,8 @@ def _readable(path: Path) -> Iterator[None]:
 
 def load_batch(db: Database, spec: Spec, data_dir: Path | None, load_ts: dt.datetime | None = None,
                progress: Progress | None = None, strict: bool = False,
-               full_extracts: Collection[str] = ()) -> BatchResult:
+               full_extracts: Collection[str] = (),
+               found: tuple[list[Extract], list[str]] | None = None) -> BatchResult:
     """Load every source file found in ``data_dir`` and every table source as one batch, in one transaction.
 
     Table sources are read whole at the start of each load; ``data_dir`` None loads them alone.
@@ -266,12 +267,16 @@ def load_batch(db: Database, spec: Spec, data_dir: Path | None, load_ts: dt.date
     Bad rows are set aside in ``landing.quarantine``; with ``strict``, any bad row refuses the
     whole batch. With an explicit ``load_ts``, loading the same files again is recognised and skipped.
     ``full_extracts``: sources whose files are whole this time although the spec says ``delivery: delta``.
+    ``found``: what ``file_extracts(spec, data_dir)`` already returned to a caller that checked the
+    headers first (each file is read and hashed once).
     """
     unknown = sorted(set(full_extracts) - {source.name for source in spec.sources})
     if unknown:
         raise DvkitError(f"--full-extract names no source of the spec: {', '.join(unknown)}",
                          hint="name sources as the spec does: " + ", ".join(s.name for s in spec.sources))
-    extracts, missing = file_extracts(spec, data_dir) if data_dir is not None else ([], [])
+    if found is None:
+        found = file_extracts(spec, data_dir) if data_dir is not None else ([], [])
+    extracts, missing = list(found[0]), found[1]
     if any(source.table is not None for source in spec.sources):
         with db.connect() as conn:
             extracts += table_extracts(conn, spec)

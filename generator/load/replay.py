@@ -55,14 +55,18 @@ def _extracts(spec: Spec, batch: ReplayBatch, files: dict[str, Extract]) -> list
 
 def load_replay(db: Database, spec: Spec, data_dir: Path, period: str, start: dt.date | None = None,
                 end: dt.date | None = None, full: bool = False,
-                on_batch: Callable[[ReplayStep], None] | None = None, *, rules: ReplayRules) -> list[ReplayStep]:
+                on_batch: Callable[[ReplayStep], None] | None = None, *, rules: ReplayRules,
+                extracts: list[Extract] | None = None) -> list[ReplayStep]:
     """Replay ``data_dir`` period by period into landing, by ``rules``; return what each batch did.
 
     One connection for the whole replay, one transaction per batch: a replay stopped half way
-    keeps the batches it completed, and running it again loads only the rest.
+    keeps the batches it completed, and running it again loads only the rest. ``extracts``: what
+    ``file_extracts(spec, data_dir)`` already returned to a caller (each file is read and hashed once).
     """
     # Refuse the whole replay up front if a header lacks a column of the spec; map the rest by name.
-    files = {extract.source.name: extract for extract in file_extracts(spec, data_dir)[0]}
+    if extracts is None:
+        extracts = file_extracts(spec, data_dir)[0]
+    files = {extract.source.name: extract for extract in extracts}
     steps = []
     origin = f"{data_dir.name} (replay by {period})"
     with db.connect() as conn:
