@@ -25,6 +25,7 @@ from generator.cli import (
     retention,
     roles,
     scaffolding,
+    spark,
     trace,
 )
 from generator.cli.plugins import PluginGroup
@@ -48,7 +49,7 @@ COMMANDS: tuple[click.Command, ...] = (
     loading.load,
     quarantine.quarantine_command, building.build, building.rebuild, building.plan_command, trace.trace_command,
     lineage.lineage_command, diagram.diagram_command, docs.docs_command, erase.erase, audit.audit_command,
-    retention.retention_command)
+    retention.retention_command, spark.spark)
 for _command in COMMANDS:
     main.add_command(_command)
 database.db.add_command(roles.grant_reviewer)

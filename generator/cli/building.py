@@ -85,11 +85,14 @@ SELECT = click.option("--select", "-s", "select", multiple=True,
 @SELECT
 @click.option("--drop-retired", is_flag=True,
               help="Drop the raw vault tables the spec no longer declares (their rows are listed first).")
+@click.option("--target", type=click.Choice(["postgres", "spark"]), default="postgres", show_default=True,
+              help="The engine that builds the vault: spark copies landing to the project's local Spark and "
+                   "builds there (see `dvkit spark`).")
 @NO_WAIT
 @click.pass_context
 @friendly
 def build(ctx: click.Context, automate_dv: str, per_batch: bool, select: tuple[str, ...], drop_retired: bool,
-          no_wait: bool) -> None:
+          target: str, no_wait: bool) -> None:
     """Carry out the plan: load pending batches, backfill new tables; then the business vault and marts."""
     from generator.db import resolve
 
@@ -97,6 +100,15 @@ def build(ctx: click.Context, automate_dv: str, per_batch: bool, select: tuple[s
     spec = project_spec(project)
     database = resolve(project)
     hold_vault(ctx, database, "build", not no_wait)
+    if target == "spark":
+        if per_batch or select or drop_retired or automate_dv == "hub":
+            raise DvkitError("--per-batch, --select, --drop-retired and --automate-dv hub go with the postgres target",
+                             hint="on Spark the vault is built from dvkit's own macros, all tables at once")
+        require_generated(project, spec)
+        from generator.cli.spark import run_spark_build
+
+        run_spark_build(ctx)
+        return
     run_build(project, spec, database, automate_dv, per_batch, select, drop_retired=drop_retired)
 
 
