@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from generator.build import build
 from generator.cli import main
 from generator.compliance import audit
-from generator.compliance.retention import apply, cutoff, expired
+from generator.compliance.retention import cutoff, expired
 from generator.db import Database
 from generator.errors import DvkitError
 from generator.load.landing import load_batch
@@ -71,8 +71,14 @@ def test_keys_no_longer_delivered_for_longer_than_the_retention_are_erased(fresh
     with fresh_db.connect() as conn:  # listing changed nothing
         assert conn.execute("select count(*) from raw_vault.sat_customer_city where city is null").fetchone() == (0,)
 
-    outcome = apply(root, fresh_db, spec, as_of)
-    assert [(g.hub, r.rows_erased > 0) for g, r in outcome.erasures] == [("customer", True)]
+    dry = CliRunner().invoke(main, ["--project", str(root), "retention", "apply", "--as-of", "2023-09-01",
+                                    "--dry-run"], env=env)
+    assert dry.exit_code == 0 and "nothing changed" in dry.output, dry.output
+    applied = CliRunner().invoke(main, ["--project", str(root), "retention", "apply", "--as-of", "2023-09-01",
+                                        "--yes"], env=env)
+    assert applied.exit_code == 0, applied.output
+    assert "1 customer key(s)" in applied.output and "logged in dvkit.erasure_log" in applied.output
+    assert "old-1" not in applied.output
     with fresh_db.connect() as conn:
         cities = conn.execute("select h.customer_ref, s.city from raw_vault.sat_customer_city s "
                               "join raw_vault.hub_customer h using (customer_hk) order by 1").fetchall()

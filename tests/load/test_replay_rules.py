@@ -84,6 +84,41 @@ def test_dvkit_load_replays_by_the_project_rules_and_says_when_there_are_none(tm
     assert "Traceback" not in result.output
 
 
+def _desk_project(root: Path) -> Path:
+    (root / "vault_spec").mkdir()
+    (root / "vault_spec" / "sources.yml").write_text(
+        "sources:\n  - name: tickets\n    file: tickets.csv\n    record_source: desk.tickets\n"
+        "    columns: {ticket_id: text, state: text, opened_at: timestamp, assigned_at: timestamp, "
+        "closed_at: timestamp}\n")
+    return root
+
+
+def test_a_replay_takes_no_full_extract_option(tmp_path: Path) -> None:
+    data, _ = _snapshot(_desk_project(tmp_path))
+    result = CliRunner().invoke(main, ["--project", str(tmp_path), "load", str(data), "--replay", "month",
+                                       "--full-extract", "tickets"],
+                                env={"DVKIT_DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none?connect_timeout=1"})
+    assert result.exit_code == 1, result.output
+    assert "--full-extract does not go with --replay" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.db
+@pytest.mark.parametrize("full", [True, False])
+def test_a_full_replay_marks_every_delivery_a_full_extract(fresh_db, tmp_path: Path, full: bool) -> None:  # type: ignore[no-untyped-def]
+    from generator.load.replay import load_replay
+    from generator.spec.validate import load_spec
+
+    data, rules = _snapshot(_desk_project(tmp_path))
+    spec = load_spec(tmp_path / "vault_spec", tmp_path).spec
+    assert spec is not None
+    steps = load_replay(fresh_db, spec, data, "month", full=full, rules=read_rules(rules))
+    assert len(steps) == 3
+    with fresh_db.connect() as conn:
+        marks = conn.execute("select batch_id, full_extract from landing.batch_files order by 1").fetchall()
+    # A full replay delivers the whole table each month: a ticket missing from one is gone.
+    assert marks == [(1, full), (2, full), (3, full)]
+
+
 @pytest.mark.parametrize(("text", "message"), [
     (RULES.replace("appears_with: ticket_id", "appears_with: team"), "13: files.comments.csv.appears_with: "
                                                                      "no file publishes 'team'"),
