@@ -10,7 +10,9 @@ What is counted:
   (months without orders between the first and the last are shown as zero); revenue is the sum of
   ``order_value`` (items + freight; an order without items adds nothing);
 - late deliveries: ``marts.mart_delivery_sla_monthly`` summed over all months per customer state,
-  so delivered orders only; the rate is late / delivered, worst states first;
+  so delivered orders only; the rate is late / delivered, worst states first. The mart's merged
+  groups, ``(other)`` (a month's states too small to show alone) and ``(unknown)`` (no customer
+  yet), count in the overall figure but are not states: they are neither ranked nor counted;
 - top sellers: ``marts.mart_seller_scorecard`` by revenue; a seller's late rate is its late
   orders / delivered orders (none when nothing was delivered).
 
@@ -115,6 +117,8 @@ group by purchase_month
 order by purchase_month
 """
 
+# Rows of mart_delivery_sla_monthly that are not one state (see business_vault/macros/min_cell_rows.sql).
+MERGED_GROUPS = frozenset({"(other)", "(unknown)"})
 STATES_SQL = """
 select coalesce(customer_state, '?'), sum(delivered_orders)::bigint, coalesce(sum(late_orders), 0)::bigint
 from marts.mart_delivery_sla_monthly
@@ -160,11 +164,12 @@ def build_report(db: Database, top: int = TOP) -> Report:
         except (psycopg.errors.UndefinedColumn, psycopg.errors.UndefinedTable) as exc:
             raise DvkitError(f"the marts do not have what the report reads: {exc.diag.message_primary or exc}",
                              hint="run `dvkit build` to rebuild the marts") from None
+    overall = StateLateness("all states", sum(s.delivered_orders for s in states),
+                            sum(s.late_orders for s in states))
+    states = [s for s in states if s.state not in MERGED_GROUPS]
     # Worst first; ties: more deliveries first (the surer figure), then by state.
     ranked = sorted(states, key=lambda s: (-Fraction(s.late_orders, s.delivered_orders), -s.delivered_orders,
                                            s.state))
-    overall = StateLateness("all states", sum(s.delivered_orders for s in states),
-                            sum(s.late_orders for s in states))
     return Report(months=months, late_states=ranked[:top], late_overall=overall, states=len(states),
                   top_sellers=sellers)
 
