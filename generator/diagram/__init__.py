@@ -7,9 +7,8 @@ lays out itself), ``svg`` (our own XML, no dependency) and ``png`` (matplotlib, 
 
 from __future__ import annotations
 
+from generator.diagram.files import FORMATS
 from generator.diagram.graph import HUB, LINK, REFERENCE, SATELLITE, Node, graph, role
 from generator.diagram.mermaid import markdown, mermaid
-
-FORMATS = ("mermaid", "svg", "png")
 
 __all__ = ["FORMATS", "HUB", "LINK", "REFERENCE", "SATELLITE", "Node", "graph", "markdown", "mermaid", "role"]

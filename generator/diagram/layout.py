@@ -32,6 +32,7 @@ from generator.diagram.graph import HUB, LINK, REFERENCE, ROLES, SATELLITE, Node
 from generator.spec.model import Spec
 
 FONT = 13.0  # px of a table's name
+TITLE = 16.0  # px of the picture's title
 SMALL = 10.0  # px of the caption under it (its kind and spec file) and of the legend
 CHAR = 0.6  # a monospaced character's width, in font sizes (DejaVu Sans Mono: 0.602)
 PAD = 12.0  # between the text and the box's sides
@@ -270,7 +271,10 @@ def layout(spec: Spec) -> Layout:
     boxes = {m: Box(b.node, b.x, b.y + shift, b.w, b.h, b.caption) for m, b in boxes.items()}
     right = max((b.right for b in boxes.values()), default=MARGIN)
     legend = _legend(nodes)
-    right = max(right, legend[-1].right + text_width(ROLE_WORDS[REFERENCE], SMALL) + PAD if legend else right)
+    title = _title(nodes)
+    # The picture is at least as wide as its title and legend.
+    last = legend[-1]
+    right = max(right, MARGIN + text_width(title, TITLE), last.right + 8 + text_width(last.node.model, SMALL))
     # Reference tables in rows as wide as the rest of the picture.
     bottom = max((b.bottom for b in boxes.values()), default=top - BAND)
     x, y = MARGIN, bottom + BAND * 2
@@ -282,10 +286,10 @@ def layout(spec: Spec) -> Layout:
             x, y = MARGIN, y + HEIGHT + STACK
         place(n.model, x, y, w)
         x += w + FAN
-    right = max((b.right for b in boxes.values()), default=right)
+    right = max([right, *(b.right for b in boxes.values())])
     lines = _lines(boxes, edges, joined)
     height = max((b.bottom for b in boxes.values()), default=top) + MARGIN
-    return Layout(float(math.ceil(right + MARGIN)), float(math.ceil(height)), _title(nodes), legend,
+    return Layout(float(math.ceil(right + MARGIN)), float(math.ceil(height)), title, legend,
                   tuple(boxes[n.model] for n in nodes), lines)
 
 

@@ -11,7 +11,7 @@ import io
 from typing import Any
 
 from generator.diagram.graph import COLOURS, LINK, REFERENCE, SATELLITE
-from generator.diagram.layout import FONT, SMALL, Box, Layout, layout
+from generator.diagram.layout import FONT, SMALL, TITLE, Box, Layout, layout
 from generator.diagram.shapes import INK, LID, LINE_WIDTH, MUTED, baselines, hexagon
 from generator.errors import DvkitError
 from generator.spec.model import Spec
@@ -65,7 +65,7 @@ def render(plane: Layout) -> bytes:
         axes.set_ylim(plane.height, 0)  # y grows downwards, as in the layout and the SVG
         axes.set_axis_off()
         text = {"family": "monospace", "zorder": 3}
-        axes.text(20, 36, plane.title, fontsize=16, fontweight="bold", color=INK, **text)
+        axes.text(20, 36, plane.title, fontsize=TITLE, fontweight="bold", color=INK, **text)
         for box in plane.legend:
             for patch in _shape(box):
                 axes.add_patch(patch)

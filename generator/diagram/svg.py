@@ -8,7 +8,7 @@ its name; each join a ``<polyline class="edge">`` naming its parent and child.
 >>> from generator.spec.model import Hub, Origin, Spec
 >>> text = svg(Spec(hubs=(Hub("order", ("order_id",), (), Origin("v.yml", 3)),)))
 >>> text.splitlines()[1][:60]
-'<svg xmlns="http://www.w3.org/2000/svg" width="279" height="'
+'<svg xmlns="http://www.w3.org/2000/svg" width="607" height="'
 >>> '<g class="table hub" id="hub_order">' in text
 True
 """
@@ -18,7 +18,7 @@ from __future__ import annotations
 from xml.sax.saxutils import escape, quoteattr
 
 from generator.diagram.graph import COLOURS, HUB, LINK, REFERENCE, SATELLITE
-from generator.diagram.layout import FONT, SMALL, Box, Layout, layout
+from generator.diagram.layout import FONT, SMALL, TITLE, Box, Layout, layout
 from generator.diagram.shapes import INK, LID, LINE_WIDTH, MUTED, baselines, hexagon
 from generator.spec.model import Spec
 
@@ -82,7 +82,7 @@ def render(plane: Layout) -> str:
         f'viewBox="0 0 {width} {height}" font-family="{FONTS}">',
         f"<title>{escape(plane.title)}</title>",
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
-        f'<text class="title" x="20" y="36" font-size="16" font-weight="bold" fill="{INK}">'
+        f'<text class="title" x="20" y="36" font-size="{num(TITLE)}" font-weight="bold" fill="{INK}">'
         f"{escape(plane.title)}</text>",
         '<g class="legend">',
         *(_legend_entry(box) for box in plane.legend),
