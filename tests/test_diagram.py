@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import doctest
+import importlib
 import importlib.util
 import os
 import re
@@ -254,3 +256,9 @@ def test_the_docs_show_the_olist_picture_as_it_is() -> None:
     picture = REPO / "docs" / "modelers" / "olist-diagram.svg"
     assert picture.read_text(encoding="utf-8") == svg(_olist()), (
         "the Olist diagram changed: dvkit diagram -o docs/modelers/olist-diagram.svg")
+
+
+@pytest.mark.parametrize("name", ["graph", "mermaid", "layout", "shapes", "svg", "files"])
+def test_doctests(name: str) -> None:
+    module = importlib.import_module(f"generator.diagram.{name}")
+    assert doctest.testmod(module).failed == 0

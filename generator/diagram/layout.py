@@ -294,17 +294,17 @@ def layout(spec: Spec) -> Layout:
 
 
 def _title(nodes: Sequence[Node]) -> str:
-    """The picture's title: what it counts of each role.
+    """The picture's title: how many tables of each role it shows (a role it has none of is left out).
 
     >>> _title([Node("hub_a", HUB, "f"), Node("sat_a", SATELLITE, "f"), Node("sat_b", SATELLITE, "f")])
-    'Raw vault: 1 hub, 0 links, 2 satellites, 0 reference tables'
+    'Raw vault: 1 hub, 2 satellites'
     """
-    def count(role: str, word: str) -> str:
+    counts = []
+    for role, word in ((HUB, "hub"), (LINK, "link"), (SATELLITE, "satellite"), (REFERENCE, "reference table")):
         n = sum(1 for node in nodes if node.role == role)
-        return f"{n} {word}{'' if n == 1 else 's'}"
-
-    words = ((HUB, "hub"), (LINK, "link"), (SATELLITE, "satellite"), (REFERENCE, "reference table"))
-    return "Raw vault: " + ", ".join(count(role, word) for role, word in words)
+        if n:
+            counts.append(f"{n} {word}{'' if n == 1 else 's'}")
+    return "Raw vault: " + (", ".join(counts) or "no tables")
 
 
 def _legend(nodes: Sequence[Node]) -> tuple[Box, ...]:

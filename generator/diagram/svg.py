@@ -8,7 +8,7 @@ its name; each join a ``<polyline class="edge">`` naming its parent and child.
 >>> from generator.spec.model import Hub, Origin, Spec
 >>> text = svg(Spec(hubs=(Hub("order", ("order_id",), (), Origin("v.yml", 3)),)))
 >>> text.splitlines()[1][:60]
-'<svg xmlns="http://www.w3.org/2000/svg" width="607" height="'
+'<svg xmlns="http://www.w3.org/2000/svg" width="532" height="'
 >>> '<g class="table hub" id="hub_order">' in text
 True
 """
