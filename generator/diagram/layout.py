@@ -46,7 +46,11 @@ MARGIN = 20.0
 HEADER = 68.0  # the title and the legend, above the tables
 LEGEND = 18.0  # a legend shape's height
 ROLE_WORDS = {HUB: "hub", LINK: "link", SATELLITE: "satellite (any kind)", REFERENCE: "reference table"}
-SEARCH_LIMIT = 30  # hubs: above, the spec's order is kept (the search's cost grows as its square)
+# How far the search for the hubs' order goes, in hubs: up to MOVE_LIMIT a hub may move anywhere,
+# up to SEARCH_LIMIT only past a neighbour (each try costs the square of the lines), above it only
+# the sorting by barycentres is done. A diagram of a few dozen hubs is laid out in about a second.
+MOVE_LIMIT = 16
+SEARCH_LIMIT = 40
 
 
 @dataclass(frozen=True)
@@ -159,29 +163,50 @@ def crossings(order: Sequence[str], links: Sequence[Sequence[str]]) -> tuple[int
 def order_hubs(hubs: Sequence[str], links: Sequence[Sequence[str]]) -> list[str]:
     """The hubs, top to bottom: from the spec's order, moves of one hub that lower ``crossings``, until none does.
 
-    Deterministic (moves are tried in a fixed order, ties keep the earlier order); above
-    ``SEARCH_LIMIT`` hubs the spec's order is kept.
+    Deterministic (moves are tried in a fixed order, ties keep the earlier order). The hubs are
+    first sorted by where their links' other hubs stand (``_barycentres``), when that crosses less;
+    then, up to ``MOVE_LIMIT`` hubs, a hub may move to any place, up to ``SEARCH_LIMIT`` only past a
+    neighbour, and above that not at all.
 
     >>> order_hubs(["a", "b", "c", "d"], [["a", "c"], ["b", "d"], ["c", "d"]])
     ['a', 'c', 'd', 'b']
     """
     order = list(hubs)
-    if len(order) > SEARCH_LIMIT:
-        return order
+    n = len(order)
+    moves = [(i, j) for i in range(n) for j in range(n)
+             if i != j and (n <= MOVE_LIMIT or abs(i - j) == 1) and n <= SEARCH_LIMIT]
     best = crossings(order, links)
+    trial = order
+    for _ in range(8):
+        trial = _barycentres(trial, links)
+        cost = crossings(trial, links)
+        if cost < best:
+            order, best = trial, cost
     improved = True
     while improved:
         improved = False
-        for i in range(len(order)):
-            for j in range(len(order)):
-                if i == j:
-                    continue
-                trial = order[:i] + order[i + 1:]
-                trial.insert(j, order[i])
-                cost = crossings(trial, links)
-                if cost < best:
-                    order, best, improved = trial, cost, True
+        for i, j in moves:
+            trial = order[:i] + order[i + 1:]
+            trial.insert(j, order[i])
+            cost = crossings(trial, links)
+            if cost < best:
+                order, best, improved = trial, cost, True
     return order
+
+
+def _barycentres(order: Sequence[str], links: Sequence[Sequence[str]]) -> list[str]:
+    """The hubs sorted by the mean place of the hubs they share a link with (a lone hub keeps its own).
+
+    >>> _barycentres(["a", "b", "c", "d"], [["a", "c"], ["b", "d"]])
+    ['c', 'd', 'a', 'b']
+    """
+    place = {hub: i for i, hub in enumerate(order)}
+    others: dict[str, list[int]] = {hub: [] for hub in order}
+    for hubs in links:
+        for hub in hubs:
+            others[hub] += [place[other] for other in hubs if other != hub]
+    return sorted(order, key=lambda hub: (sum(others[hub]) / len(others[hub]) if others[hub] else place[hub],
+                                          place[hub]))
 
 
 def spread(wanted: Sequence[float], sizes: Sequence[float], gap: float) -> list[float]:
