@@ -295,7 +295,7 @@ def layout(spec: Spec) -> Layout:
     shift = max(0.0, top - min((b.y for b in boxes.values()), default=top))
     boxes = {m: Box(b.node, b.x, b.y + shift, b.w, b.h, b.caption) for m, b in boxes.items()}
     right = max((b.right for b in boxes.values()), default=MARGIN)
-    legend = _legend(nodes)
+    legend = _legend()
     title = _title(nodes)
     # The picture is at least as wide as its title and legend.
     last = legend[-1]
@@ -332,7 +332,7 @@ def _title(nodes: Sequence[Node]) -> str:
     return "Raw vault: " + (", ".join(counts) or "no tables")
 
 
-def _legend(nodes: Sequence[Node]) -> tuple[Box, ...]:
+def _legend() -> tuple[Box, ...]:
     """One small shape per role, with its words beside it, on a row under the title."""
     entries, x = [], MARGIN
     for role in ROLES:
