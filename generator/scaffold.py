@@ -3,8 +3,10 @@
 A new project holds a one-entity example spec (one source, one hub, one satellite), a sample file
 of that source, the hand-written parts of both dbt projects and a README and Makefile with the next
 commands. The dbt projects' hand-written files (profiles, macros, dvkit's own AutomateDV) are
-copied from the dvkit installation: the folders ``dbt_vault/`` and ``business_vault/`` beside the
-``generator`` package (an editable install, or a checkout), which ``template_root`` finds.
+copied from the dvkit installation, which ``template_root`` finds: the copy an installed package
+carries (``generator/project_template/``, see ``generator.project_files``), else the folders
+``dbt_vault/`` and ``business_vault/`` beside the ``generator`` package (a checkout or an editable
+install).
 
 >>> planned_files()[:2]
 ('vault_spec/settings.yml', 'vault_spec/example.yml')
@@ -18,17 +20,14 @@ from pathlib import Path
 
 from generator.errors import DvkitError
 from generator.places import BUSINESS_PROJECT, DBT_PROJECT
+from generator.project_files import BUSINESS_STATIC, PACKAGED, RAW_STATIC, template_files
 
-# The hand-written parts of the dbt projects; the rest of them is written by `dvkit generate`.
-RAW_STATIC = ("profiles.yml", "packages.yml", "macros", "automate_dv_local")
-BUSINESS_STATIC = ("dbt_project.yml", "profiles.yml", "macros")
+PACKAGE = Path(__file__).resolve().parent
 SCHEMA = Path(__file__).parent / "spec" / "schema.json"
 SAMPLE_DIR = "data"
 SAMPLE_FILE = "customers.csv"
 # Files a folder may already have for reasons of its own (a git repository's): kept, never a conflict.
 KEPT = (".gitignore", "Makefile", "README.md")
-# What a run of dbt or Python leaves in a checkout's folders: never copied into a new project.
-LEFTOVERS = frozenset({"__pycache__", "target", "logs", "dbt_packages", ".user.yml"})
 
 SETTINGS = """\
 {modeline}#
@@ -156,30 +155,25 @@ def modeline() -> str:
 
 
 def template_root(root: Path | None = None) -> Path:
-    """The folder holding the dbt projects' hand-written files (default: the one above the ``generator``
-    package); a DvkitError naming the first missing file when it lacks one."""
-    root = root or Path(__file__).resolve().parent.parent
+    """The folder holding the dbt projects' hand-written files: ``root`` when given, else the installed
+    package's copy when it has one, else the folder above the ``generator`` package (a checkout); a
+    DvkitError naming the first missing file when it lacks one."""
+    if root is None:
+        packaged = PACKAGE / PACKAGED
+        root = packaged if (packaged / DBT_PROJECT).is_dir() else PACKAGE.parent
     missing = [f"{DBT_PROJECT}/{name}" for name in RAW_STATIC if not (root / DBT_PROJECT / name).exists()]
     missing += [f"{BUSINESS_PROJECT}/{name}" for name in BUSINESS_STATIC
                 if not (root / BUSINESS_PROJECT / name).exists()]
     if missing:
         raise DvkitError(f"this dvkit installation lacks {missing[0]} (looked in {root})",
-                         hint="install dvkit from its source folder (pip install -e .), which holds the dbt projects")
+                         hint="reinstall dvkit (pip install .), or install it from its source folder "
+                              "(pip install -e .)")
     return root
 
 
 def _static_files(root: Path) -> list[str]:
     """The copied files, relative to the project: every file under the hand-written parts."""
-    files: list[str] = []
-    for project, names in ((DBT_PROJECT, RAW_STATIC), (BUSINESS_PROJECT, BUSINESS_STATIC)):
-        for name in names:
-            source = root / project / name
-            if source.is_dir():
-                files += sorted(p.relative_to(root).as_posix() for p in source.rglob("*")
-                                if p.is_file() and not LEFTOVERS & set(p.relative_to(source).parts))
-            else:
-                files.append(f"{project}/{name}")
-    return files
+    return template_files(root)
 
 
 def _texts() -> dict[str, str]:

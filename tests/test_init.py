@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import doctest
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from click.testing import CliRunner
 
+from generator import project_files, scaffold
 from generator.cli import main
 from generator.errors import DvkitError
+from generator.places import BUSINESS_PROJECT, DBT_PROJECT
+from generator.project_files import PACKAGED, copy_templates, template_files
 from generator.scaffold import BUSINESS_STATIC, RAW_STATIC, SCHEMA, modeline, planned_files, template_root
 
 from .conftest import REPO
@@ -123,3 +132,56 @@ def test_a_repository_s_own_files_are_kept(tmp_path: Path) -> None:
     assert (tmp_path / "README.md").read_text() == "# my repo\n"
     assert (tmp_path / ".gitignore").read_text() == "*.tmp\n"
     assert (tmp_path / "Makefile").is_file() and (tmp_path / "vault_spec" / "example.yml").is_file()
+
+
+# --- The dbt projects' files ship with the package -------------------------------------------------
+
+
+def test_a_packaged_copy_is_used_without_the_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    package = tmp_path / "site" / "generator"  # an installed package: no dbt_vault/ beside it
+    written = copy_templates(REPO, package)
+    assert len(written) == len(template_files(REPO)) and all(f.is_file() for f in written)
+    monkeypatch.setattr(scaffold, "PACKAGE", package)
+    assert template_root() == package / PACKAGED
+    code, output = _init(tmp_path / "shop")
+    assert code == 0, output
+    assert planned_files(template_root()) == planned_files(REPO)
+    for name in template_files(REPO):
+        assert (tmp_path / "shop" / name).read_bytes() == (REPO / name).read_bytes(), name
+    # Without the copy, the lookup falls back to the folder above the package, which lacks the files.
+    monkeypatch.setattr(scaffold, "PACKAGE", tmp_path / "bare" / "generator")
+    with pytest.raises(DvkitError, match="lacks dbt_vault/profiles.yml"):
+        template_root()
+
+
+def test_the_build_puts_the_files_in_the_package(tmp_path: Path) -> None:
+    """setup.py's build step, on a copy of the sources: the built package resolves its files alone."""
+    source = tmp_path / "src"
+    leftovers = shutil.ignore_patterns("__pycache__", "target", "logs", "dbt_packages", "*.egg-info")
+    for name in ("setup.py", "pyproject.toml", "README.md"):
+        source.mkdir(exist_ok=True)
+        shutil.copy2(REPO / name, source / name)
+    for folder in ("generator", "dbt_vault", "business_vault"):
+        shutil.copytree(REPO / folder, source / folder, ignore=leftovers)
+    built = tmp_path / "lib"
+    subprocess.run([sys.executable, "setup.py", "-q", "build_py", "--build-lib", str(built)], cwd=source,
+                   check=True, capture_output=True)
+    check = ("import generator, importlib.resources as r, sys; from generator.scaffold import template_root; "
+             "base = r.files('generator') / 'project_template'; "
+             "print(generator.__file__); print(template_root()); "
+             "print(base.joinpath('dbt_vault/packages.yml').is_file(), "
+             "base.joinpath('business_vault/macros/ghost_record.sql').is_file())")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shown = subprocess.run([sys.executable, "-c", check], cwd=elsewhere, capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONPATH": str(built)}).stdout.splitlines()
+    assert shown == [str(built / "generator" / "__init__.py"), str(built / "generator" / "project_template"),
+                     "True True"]
+    shipped = sorted(p.relative_to(built / "generator" / "project_template").as_posix()
+                     for p in (built / "generator" / "project_template").rglob("*") if p.is_file())
+    assert shipped == sorted(template_files(REPO))
+
+
+def test_the_shipped_names_agree_with_the_places() -> None:
+    assert (project_files.DBT_PROJECT, project_files.BUSINESS_PROJECT) == (DBT_PROJECT, BUSINESS_PROJECT)
+    assert doctest.testmod(project_files).failed == 0
