@@ -44,6 +44,10 @@ SPEC = """\
           order_id: text
           person_id: text
           amount: numeric
+          note: text
+        personal_data:
+          columns: [note]
+          retention: P5Y
     hubs:
       - name: person
         business_key: person_id
@@ -66,8 +70,12 @@ SPEC = """\
         parent: order
         source: orders
         payload: [amount]
+      - name: order_note
+        parent: order
+        source: orders
+        payload: [note]
     """
-TABLES = ["h_order", "h_person", "l_order_person", "s_order_amount", "s_person_city"]
+TABLES = ["h_order", "h_person", "l_order_person", "s_order_amount", "s_order_note", "s_person_city"]
 
 
 def _columns(db: Database, schema: str) -> dict[str, list[str]]:
@@ -91,12 +99,13 @@ def test_a_vault_of_its_own_names_builds_traces_and_erases(fresh_db: Database, t
     data = tmp_path / "batch"
     data.mkdir()
     (data / "people.csv").write_text("person_id,city\np1,Lyon\np2,Nice\n", encoding="utf-8")
-    (data / "orders.csv").write_text("order_id,person_id,amount\no1,p1,10.5\no2,p2,20\n", encoding="utf-8")
+    (data / "orders.csv").write_text("order_id,person_id,amount,note\no1,p1,10.5,ring twice\no2,p2,20,\n",
+                                     encoding="utf-8")
     load_batch(fresh_db, spec, data, dt.datetime(2024, 1, 1))
     result = build(root, fresh_db, spec, mode="builtin", business_vault=False)
 
     assert dict(result.row_counts) == {"h_order": 2, "h_person": 2, "l_order_person": 2,
-                                       "s_order_amount": 2, "s_person_city": 2}
+                                       "s_order_amount": 2, "s_order_note": 2, "s_person_city": 2}
     raw = _columns(fresh_db, "rv")
     assert sorted(raw) == TABLES
     assert raw["h_person"][0] == "person_hkey"
@@ -112,7 +121,7 @@ def test_a_vault_of_its_own_names_builds_traces_and_erases(fresh_db: Database, t
     assert {"rv.s_person_city", "rv.l_order_person"} <= tables, tables
 
     erased = erase(fresh_db, spec, "person", "p1", "test request")
-    assert erased.rows["rv.s_person_city"] == 1
+    assert erased.rows["rv.s_person_city"] == 1 and erased.rows["rv.s_order_note"] == 1  # o1, reached
     with fresh_db.connect() as conn:
         cities = conn.execute("select h.person_id, s.city from rv.s_person_city s join rv.h_person h "
                               "using (person_hkey) order by 1").fetchall()
