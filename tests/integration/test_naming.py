@@ -3,17 +3,21 @@
 Prefixes ``h_``, ``l_`` and ``s_``, hash keys ending ``_hkey``, hashdiffs ending ``_hash_diff``, the
 raw vault in schema ``rv`` and staging in ``stage_area``: the generated project builds, the tables
 and columns carry those names (and no default one), the build counts their rows, ``trace`` finds a
-key's history and ``erase`` clears a data subject's personal data.
+key's history, ``erase`` clears a data subject's personal data (and keeps it cleared when delivered
+again), retention and the personal columns find the tables.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import pytest
 
 from generator.build import build
+from generator.compliance.personal import personal_columns
+from generator.compliance.retention import expired
 from generator.compliance.subjects import erase
 from generator.compliance.trace import trace
 from generator.db import Database
@@ -115,6 +119,12 @@ def test_a_vault_of_its_own_names_builds_traces_and_erases(fresh_db: Database, t
     assert "pending_people" in _columns(fresh_db, "stage_area")
     assert _columns(fresh_db, "raw_vault") == {} and _columns(fresh_db, "staging") == {}
 
+    personal = personal_columns(root, spec, fresh_db).tables
+    assert personal[("rv", "s_person_city")] == {"city", "person_city_hash_diff"}
+    assert personal[("rv", "s_order_note")] == {"note", "order_note_hash_diff"}
+    later = dt.datetime(2040, 1, 1)
+    assert [e.keys for e in expired(fresh_db, spec, later) if e.source == "people"] == [(("p1",), ("p2",))]
+
     found = trace(fresh_db, spec, "person", "p1")
     assert found.hub.table == "rv.h_person"
     tables = {event.table for event in found.events}
@@ -126,3 +136,12 @@ def test_a_vault_of_its_own_names_builds_traces_and_erases(fresh_db: Database, t
         cities = conn.execute("select h.person_id, s.city from rv.s_person_city s join rv.h_person h "
                               "using (person_hkey) order by 1").fetchall()
     assert cities == [("p1", None), ("p2", "Nice")]
+    assert [e.keys for e in expired(fresh_db, spec, later) if e.source == "people"] == [(("p2",),)]
+
+    # Delivered again, the erased person's data stays erased (the erasure register, by the hub's own names).
+    again = tmp_path / "again"
+    shutil.copytree(data, again)
+    load_batch(fresh_db, spec, again, dt.datetime(2024, 2, 1))
+    build(root, fresh_db, spec, mode="builtin", business_vault=False)
+    with fresh_db.connect() as conn:
+        assert conn.execute("select count(*) from rv.s_person_city where city = 'Lyon'").fetchone() == (0,)

@@ -3,12 +3,15 @@ and people-friendly problems for names that cannot work."""
 
 from __future__ import annotations
 
+import doctest
 import re
 import textwrap
 from pathlib import Path
 
 import pytest
 
+import generator.spec.naming as naming_module
+import generator.spec.naming_check as naming_check
 from generator.kinds import REGISTRY
 from generator.render.plan import plan
 from generator.spec.model import Hub, Origin
@@ -59,6 +62,11 @@ def _problems(tmp_path: Path, naming: str, spec: str = SPEC) -> list[str]:
 
 
 # -- the convention -----------------------------------------------------------------------------------
+
+def test_the_doctests_of_the_convention() -> None:
+    for module in (naming_module, naming_check):
+        assert doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE).failed == 0, module.__name__
+
 
 def test_every_raw_vault_kind_has_a_default_prefix_in_the_schema_too() -> None:
     assert list(DEFAULT_PREFIXES) == [kind.section for kind in REGISTRY]
