@@ -194,3 +194,27 @@ def test_a_source_table_in_the_raw_vault_schema_is_refused(tmp_path: Path) -> No
     spec = SPEC.replace("file: orders.csv", "table: rv.orders")
     problems = _problems(tmp_path, "schemas: {raw_vault: rv}\n", spec)
     assert any("table 'rv.orders' of source 'orders' is in dvkit's own schema 'rv'" in p for p in problems), problems
+
+
+# -- tools ----------------------------------------------------------------------------------------------
+
+def test_lineage_knows_the_raw_vault_and_staging_by_their_schemas(tmp_path: Path) -> None:
+    import json
+
+    from generator.compliance.lineage import load_relations
+
+    models = {"nodes": {
+        "model.v.h_order": {"resource_type": "model", "schema": "staging", "name": "h_order",
+                            "fqn": ["v", "raw_vault", "hubs", "h_order"]},
+        "model.v.stg_orders": {"resource_type": "model", "schema": "raw_vault", "name": "stg_orders",
+                               "fqn": ["v", "staging", "stg_orders"]},
+    }}
+    business = {"nodes": {}, "sources": {"source.b.raw_vault.h_order": {"schema": "staging", "name": "h_order"}}}
+    for project, manifest in (("dbt_vault", models), ("business_vault", business)):
+        (tmp_path / project / "target").mkdir(parents=True)
+        (tmp_path / project / "target" / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    # Swapped names: only the convention can tell the layers apart (the folders are not read for sources).
+    naming = Naming(raw_vault_schema="staging", staging_schema="raw_vault")
+    relations = load_relations(tmp_path, naming)
+    assert {key: relation.kind for key, relation in relations.items()} == {
+        "staging.h_order": "raw_vault", "raw_vault.stg_orders": "staging"}
