@@ -257,12 +257,14 @@ def personal_hubs(spec: Spec) -> set[str]:
 
 
 def _own_schemas(naming: Naming) -> tuple[str, ...]:
-    """The schemas dvkit writes, with the convention's staging and raw vault schemas.
+    """The schemas dvkit writes: staging and the raw vault by the naming convention (a source system's
+    own ``staging`` schema may be read when the vault's staging is elsewhere).
 
     >>> _own_schemas(Naming(raw_vault_schema="rv"))
-    ('landing', 'staging', 'raw_vault', 'business_vault', 'marts', 'dvkit', 'rv')
+    ('landing', 'staging', 'rv', 'business_vault', 'marts', 'dvkit')
     """
-    return tuple(dict.fromkeys((*OWN_SCHEMAS, naming.staging_schema, naming.raw_vault_schema)))
+    return tuple(naming.staging_schema if schema == STAGING else naming.raw_vault_schema if schema == RAW_VAULT
+                 else schema for schema in OWN_SCHEMAS)
 
 
 def _with_naming(spec: Spec, naming: Naming) -> Spec:

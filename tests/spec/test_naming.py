@@ -194,6 +194,9 @@ def test_a_source_table_in_the_raw_vault_schema_is_refused(tmp_path: Path) -> No
     spec = SPEC.replace("file: orders.csv", "table: rv.orders")
     problems = _problems(tmp_path, "schemas: {raw_vault: rv}\n", spec)
     assert any("table 'rv.orders' of source 'orders' is in dvkit's own schema 'rv'" in p for p in problems), problems
+    # The default's name is free for a source system's own schema then.
+    elsewhere = SPEC.replace("file: orders.csv", "table: raw_vault.orders")
+    assert _problems(tmp_path / "free", "schemas: {raw_vault: rv}\n", elsewhere) == []
 
 
 # -- tools ----------------------------------------------------------------------------------------------
