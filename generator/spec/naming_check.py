@@ -49,7 +49,9 @@ def read_naming(settings: Any, path: str, reserved: frozenset[str]) -> tuple[Nam
     key = naming.get("hash_key_suffix")
     hashdiff = naming.get("hashdiff_suffix")
     result = Naming(
-        prefixes=tuple((section, given[section]) for section in DEFAULT_PREFIXES if section in given),
+        # Only the prefixes that differ from the defaults: a convention spelling out a default is the default.
+        prefixes=tuple((section, given[section]) for section in DEFAULT_PREFIXES
+                       if given.get(section, DEFAULT_PREFIXES[section]) != DEFAULT_PREFIXES[section]),
         **({"hash_key_suffix": key} if _safe(key) else {}),
         **({"hashdiff_suffix": hashdiff} if _safe(hashdiff) else {}),
         **({"raw_vault_schema": schema_of["raw_vault"]} if "raw_vault" in schema_of else {}),

@@ -112,6 +112,16 @@ def test_a_convention_of_its_own_names_every_table_key_hashdiff_and_schema(tmp_p
     assert {word for word in words if word.endswith("_hashdiff")} <= {"src_hashdiff", "is_hashdiff", "dvkit_hashdiff"}
 
 
+def test_a_convention_spelling_out_the_defaults_is_the_default(tmp_path: Path) -> None:
+    result = _load(tmp_path, """\
+        prefixes: {hubs: hub_, links: link_, satellites: sat_}
+        hash_key_suffix: _hk
+        hashdiff_suffix: _hashdiff
+        schemas: {raw_vault: raw_vault, staging: staging}
+        """)
+    assert result.spec is not None and result.spec.naming == DEFAULT_NAMING
+
+
 def test_a_kind_left_out_keeps_its_default_prefix(tmp_path: Path) -> None:
     result = _load(tmp_path, "prefixes: {hubs: h_}\n")
     assert result.spec is not None
