@@ -46,6 +46,13 @@ satellites:
     source: orders
     payload: [order_status]
 """
+PIT = """\
+point_in_time_tables:
+  - name: order
+    parent: order
+    satellites: [order_state]
+    as_of: load_times
+"""
 
 
 def _load(tmp_path: Path, naming: str, spec: str = SPEC):
@@ -93,7 +100,7 @@ def test_a_convention_of_its_own_names_every_table_key_hashdiff_and_schema(tmp_p
         hash_key_suffix: _hkey
         hashdiff_suffix: _hash_diff
         schemas: {raw_vault: rv, staging: stage_area}
-        """)
+        """, SPEC + PIT)
     assert result.spec is not None, [str(p) for p in result.problems]
     spec = result.spec
     assert spec.vault_models() == ["h_customer", "h_order", "l_order_customer", "s_order_state"]
@@ -105,6 +112,10 @@ def test_a_convention_of_its_own_names_every_table_key_hashdiff_and_schema(tmp_p
     assert "+schema: rv" in files["dbt_vault/dbt_project.yml"]
     assert "+schema: stage_area" in files["dbt_vault/dbt_project.yml"]
     assert "schema: rv" in files["business_vault/models/sources/_raw_vault.yml"]
+    # The business vault's generated tables read the raw vault by its names, from the source `raw_vault`.
+    pit = files["business_vault/models/business_vault/pits/pit_order.sql"]
+    assert "source('raw_vault', 'h_order')" in pit and "source('raw_vault', 's_order_state')" in pit
+    assert "s_order_state_ldts" in pit and "order_hkey" in pit
     words = set(re.findall(r"\w+", "\n".join(files.values())))
     assert {"order_hkey", "customer_hkey", "order_customer_hkey", "order_state_hash_diff"} <= words
     assert not {word for word in words if word.endswith("_hk")}
