@@ -4,13 +4,14 @@ Prefixes ``h_``, ``l_`` and ``s_``, hash keys ending ``_hkey``, hashdiffs ending
 raw vault in schema ``rv`` and staging in ``stage_area``: the generated project builds, the tables
 and columns carry those names (and no default one), the build counts their rows, ``trace`` finds a
 key's history, ``erase`` clears a data subject's personal data (and keeps it cleared when delivered
-again), retention and the personal columns find the tables.
+again), retention, the personal columns and a reviewer's grants find the tables.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ import pytest
 from generator.build import build
 from generator.compliance.personal import personal_columns
 from generator.compliance.retention import expired
+from generator.compliance.roles import grant_reviewer
 from generator.compliance.subjects import erase
 from generator.compliance.trace import trace
 from generator.db import Database
@@ -124,6 +126,16 @@ def test_a_vault_of_its_own_names_builds_traces_and_erases(fresh_db: Database, t
     assert personal[("rv", "s_order_note")] == {"note", "order_note_hash_diff"}
     later = dt.datetime(2040, 1, 1)
     assert [e.keys for e in expired(fresh_db, spec, later) if e.source == "people"] == [(("p1",), ("p2",))]
+
+    # A reviewer reads the raw vault in its own schema, without the personal columns.
+    role = f"naming_{uuid.uuid4().hex[:8]}"
+    grant = grant_reviewer(fresh_db, role, spec=spec, project_dir=root)
+    assert "rv.s_person_city.city" in grant.hidden
+    with fresh_db.connect() as conn:
+        assert conn.execute("select has_table_privilege(%s, 'rv.h_person', 'select'), "
+                            "has_column_privilege(%s, 'rv.s_person_city', 'city', 'select'), "
+                            "has_column_privilege(%s, 'rv.s_person_city', 'person_hkey', 'select')",
+                            (role, role, role)).fetchone() == (True, False, True)
 
     found = trace(fresh_db, spec, "person", "p1")
     assert found.hub.table == "rv.h_person"
