@@ -34,7 +34,7 @@ from generator.evolution.definition import Definition, definitions
 from generator.evolution.state import VaultState, files_digest
 from generator.faults import crash_point
 from generator.load.landing_check import check_against_landing
-from generator.places import BUSINESS_PROJECT, DBT_PROJECT, LANDING, RAW_VAULT, STAGING
+from generator.places import BUSINESS_PROJECT, DBT_PROJECT, LANDING, RAW_VAULT
 from generator.progress import model_line
 from generator.spec.model import Spec
 from generator.unknown_members import unknown_member_warnings
@@ -210,12 +210,12 @@ def business_digest(project_dir: Path, state: VaultState) -> str | None:
 
 def vault_plan(project_dir: Path, db: Database, spec: Spec, rebuild: Iterable[str] = ()) -> tuple[Plan, VaultState]:
     """What a build would do now (``dvkit plan``), and the state it was computed from."""
-    return _plan(project_dir, db, definitions(spec), rebuild)
+    return _plan(project_dir, db, definitions(spec), spec.naming.raw_vault_schema, rebuild)
 
 
-def _plan(project_dir: Path, db: Database, current: dict[str, Definition],
+def _plan(project_dir: Path, db: Database, current: dict[str, Definition], schema: str,
           rebuild: Iterable[str] = ()) -> tuple[Plan, VaultState]:
-    vault = state.read(db, current)
+    vault = state.read(db, current, schema)
     if vault is None:
         raise DvkitError("nothing has been loaded yet", hint="run `dvkit load` first")
     behind = late.late_reasons(current, {m: r.last_batch for m, r in vault.recorded.items()
@@ -281,14 +281,14 @@ def _build(project_dir: Path, db: Database, spec: Spec, mode: str, log: Log, pro
     """
     started = dt.datetime.now(dt.timezone.utc)
     current = definitions(spec)
-    plan, vault = _plan(project_dir, db, current, rebuild)
+    plan, vault = _plan(project_dir, db, current, spec.naming.raw_vault_schema, rebuild)
     check_against_landing(db, spec, log)  # a column renamed in the spec, said before any dbt run
     chosen = set(resolve_selection(project_dir, db, select, spec, mode)) if select else None
     refused = [m for m in plan.breaking if chosen is None or m.model in chosen]
     if refused:
         raise DvkitError(breaking_message(refused), hint=f"run `dvkit rebuild {' '.join(m.model for m in refused)}` "
                          "to build them again from landing (or undo the change in the spec); `dvkit plan` shows all")
-    dropped = _retire(db, plan, drop_retired, log)
+    dropped = _retire(db, plan, drop_retired, log, spec.naming.raw_vault_schema)
     work = [m for m in plan.work if chosen is None or m.model in chosen]
     if not work and not (business_vault and plan.business_stale and chosen is None) and not dropped:
         log(f"nothing to do: every table is up to date with the spec and batch {plan.last_loaded}")
@@ -443,8 +443,8 @@ def resolve_selection(project_dir: Path, db: Database, selectors: Sequence[str],
     return found
 
 
-def _retire(db: Database, plan: Plan, drop: bool, log: Log) -> list[tuple[str, int]]:
-    """Report the tables the spec no longer declares; drop them (and their record) when asked."""
+def _retire(db: Database, plan: Plan, drop: bool, log: Log, schema: str) -> list[tuple[str, int]]:
+    """Report the tables the spec no longer declares; drop them (and their record) when asked, from ``schema``."""
     from psycopg import sql
 
     if not plan.retired:
@@ -456,12 +456,11 @@ def _retire(db: Database, plan: Plan, drop: bool, log: Log) -> list[tuple[str, i
     dropped = []
     with db.connect() as conn:
         for table in plan.retired:
-            name = sql.Identifier(state.RAW_VAULT_SCHEMA, table)
-            exists = conn.execute("select to_regclass(%s) is not null",
-                                  (f"{state.RAW_VAULT_SCHEMA}.{table}",)).fetchone()
+            name = sql.Identifier(schema, table)
+            exists = conn.execute("select to_regclass(%s) is not null", (f"{schema}.{table}",)).fetchone()
             rows = int(conn.execute(sql.SQL("select count(*) from {}").format(name)).fetchone()[0]) \
                 if exists and exists[0] else 0  # type: ignore[index]
-            log(f"dropping retired table {state.RAW_VAULT_SCHEMA}.{table} ({rows:,} rows)")
+            log(f"dropping retired table {schema}.{table} ({rows:,} rows)")
             conn.execute(sql.SQL("drop table if exists {} cascade").format(name))
             dropped.append((table, rows))
     state.forget(db, plan.retired)
@@ -528,13 +527,14 @@ def row_counts(db: Database, spec: Spec) -> list[tuple[str, int]]:
     from psycopg import sql
 
     counts = []
+    schema = spec.naming.raw_vault_schema
     with db.connect() as conn:
         for table in spec.vault_models():
-            exists = conn.execute("select to_regclass(%s) is not null", (f"{RAW_VAULT}.{table}",)).fetchone()
+            exists = conn.execute("select to_regclass(%s) is not null", (f"{schema}.{table}",)).fetchone()
             row = (0,)
             if exists and exists[0]:
                 row = conn.execute(sql.SQL("select count(*) from {}").format(
-                    sql.Identifier(RAW_VAULT, table))).fetchone() or (0,)
+                    sql.Identifier(schema, table))).fetchone() or (0,)
             counts.append((table, int(row[0])))
     return counts
 
@@ -568,7 +568,7 @@ def _count_null_keys(db: Database, spec: Spec, models: Iterable[str], found: dic
                 blank = sql.SQL(" and ").join(
                     sql.SQL("nullif(trim(cast({} as text)), '') is null").format(sql.Identifier(c))
                     for c in feed.columns)
-                table = sql.Identifier(STAGING, f"pending_{feed.source}")
+                table = sql.Identifier(spec.naming.staging_schema, f"pending_{feed.source}")
                 query = sql.SQL("select count(*) from {} where {}").format(table, blank)
                 row = conn.execute(query).fetchone()
                 if row and row[0]:

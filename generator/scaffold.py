@@ -36,6 +36,9 @@ settings:
   hash: MD5
   # Where `dvkit load` reads the source files when given no folder (relative to this project).
   data_dir: {data_dir}
+  # Names of tables, keys, hashdiffs and schemas: AutomateDV's usual ones (hub_, link_, sat_..., _hk,
+  # _hashdiff, raw_vault, staging) unless set here, e.g.
+  # naming: {{prefixes: {{hubs: h_, links: l_, satellites: s_}}, hash_key_suffix: _hkey}}
 """
 
 EXAMPLE = """\

@@ -66,7 +66,7 @@ def run_build(project: Path, spec: Spec, database: Database, mode: str, per_batc
             business.add_row(name, f"{rows:,}")
         out.print(business)
     for name, rows in result.dropped:
-        out.print(f"dropped retired table raw_vault.{name} ({rows:,} rows)", markup=False)
+        out.print(f"dropped retired table {spec.naming.raw_vault_schema}.{name} ({rows:,} rows)", markup=False)
     for where, count in sorted(result.null_keys.items()):
         out.print(f"NULL or empty business key: {count:,} row(s) of {where} not added to the hub", markup=False)
     assert result.package is not None

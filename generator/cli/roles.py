@@ -26,8 +26,8 @@ def grant_reviewer(ctx: click.Context, role: str, password_env: str | None, pers
     which columns those are is derived from the spec and the lineage of the dbt models, and
     `dvkit build` grants the role again after every build. --personal-data grants every column.
     """
-    from generator.compliance.roles import READ_SCHEMAS, reviewer_database
     from generator.compliance.roles import grant_reviewer as run_grant
+    from generator.compliance.roles import read_schemas, reviewer_database
     from generator.db import resolve
 
     password = None
@@ -38,14 +38,15 @@ def grant_reviewer(ctx: click.Context, role: str, password_env: str | None, pers
                              hint=f"export {password_env}=... first (the password is never printed)")
     project = resolve_project(ctx)
     database = resolve(project)
-    result = run_grant(database, role, password, project_spec(project), personal_data=personal_data,
-                       project_dir=project)
+    spec = project_spec(project)
+    result = run_grant(database, role, password, spec, personal_data=personal_data, project_dir=project)
+    schemas = ", ".join(read_schemas(spec))
     action = "created" if result.created else "updated"
     if personal_data:
-        out.print(f"role {role} {action} as a personal-data reviewer: reads {', '.join(READ_SCHEMAS)}, "
+        out.print(f"role {role} {action} as a personal-data reviewer: reads {schemas}, "
                   "dvkit.erasure_log and landing, personal data included; no staging, no writes", markup=False)
     else:
-        out.print(f"role {role} {action}: reads {', '.join(READ_SCHEMAS)}, dvkit.erasure_log and landing "
+        out.print(f"role {role} {action}: reads {schemas}, dvkit.erasure_log and landing "
                   "(for source lines), without personal data; no staging, no writes", markup=False)
         out.print(f"personal columns withheld: {len(result.hidden)}"
                   + (f" ({', '.join(result.hidden)})" if result.hidden else ""), markup=False)

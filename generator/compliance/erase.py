@@ -86,8 +86,7 @@ from generator.hashing import NULL_MARK, SEPARATOR, as_text, hash_key, hashdiff
 from generator.places import BUSINESS_PROJECT
 from generator.places import DVKIT as LOG_SCHEMA
 from generator.places import LANDING as LANDING_SCHEMA
-from generator.places import RAW_VAULT as VAULT_SCHEMA
-from generator.spec.model import Hub, Lookup, MultiActiveSatellite, Satellite, Source, Spec, TrackingSatellite
+from generator.spec.model import Hub, Link, Lookup, MultiActiveSatellite, Satellite, Source, Spec, TrackingSatellite
 
 QUARANTINE = "landing.quarantine"
 # The kinds of table whose personal data this module knows how to clear (``_erase_satellite``,
@@ -136,8 +135,8 @@ class ErasurePlan:
     not_covered: tuple[str, ...] = ()  # personal-data satellites of links holding this hub
 
     def tables(self) -> list[str]:
-        return ([f"{VAULT_SCHEMA}.{s.model}" for s in (*self.satellites, *self.multi_active)]
-                + [f"{VAULT_SCHEMA}.{x.model}" for x in dict.fromkeys(x for x, _ in self.tracking)]
+        return ([f"{vault_schema(s)}.{s.model}" for s in (*self.satellites, *self.multi_active)]
+                + [f"{vault_schema(x)}.{x.model}" for x in dict.fromkeys(x for x, _ in self.tracking)]
                 + [target.table for target in self.landing] + ([QUARANTINE] if self.landing else []))
 
 
@@ -164,6 +163,11 @@ class ErasureResult:
     @property
     def rows_erased(self) -> int:
         return sum(self.rows.values())
+
+
+def vault_schema(entity: Hub | Link | Satellite | MultiActiveSatellite | TrackingSatellite) -> str:
+    """The schema of an entity's raw vault table (the spec's ``settings: naming: schemas:``)."""
+    return entity.naming.raw_vault_schema
 
 
 def plan_erasure(spec: Spec, entity: str) -> ErasurePlan:
@@ -248,7 +252,7 @@ def _erase_satellite(conn: psycopg.Connection, spec: Spec, sat: Satellite, pk: s
                      keys: Sequence[bytes]) -> Counter[bytes]:
     empty = hashdiff([None] * len(sat.payload), sat.payload, spec.settings.hash)
     query = sql.SQL("update {table} set {sets} where {pk} = any(%s) and ({pending}) returning {pk}").format(
-        table=sql.Identifier(VAULT_SCHEMA, sat.model),
+        table=sql.Identifier(vault_schema(sat), sat.model),
         sets=sql.SQL(", ").join([*_clear(sat.stored_payload),
                                  sql.SQL("{} = %s").format(sql.Identifier(sat.hashdiff))]),
         pk=sql.Identifier(pk), pending=_any_set(sat.stored_payload, sat.hashdiff))
@@ -258,7 +262,7 @@ def _erase_satellite(conn: psycopg.Connection, spec: Spec, sat: Satellite, pk: s
 def _erase_multi_active(conn: psycopg.Connection, spec: Spec, ma: MultiActiveSatellite, pk: str,
                         keys: Sequence[bytes]) -> Counter[bytes]:
     """Each row's hashdiff covers its child key, which stays: one empty hashdiff per row."""
-    table = sql.Identifier(VAULT_SCHEMA, ma.model)
+    table = sql.Identifier(vault_schema(ma), ma.model)
     children = sql.SQL(", ").join(sql.SQL("cast({} as text)").format(sql.Identifier(c)) for c in ma.child_key)
     rows = conn.execute(sql.SQL("select cast(ctid as text), {pk}, {children} from {table} where {pk} = any(%s) "
                                 "for update").format(pk=sql.Identifier(pk), children=children, table=table),
@@ -281,7 +285,7 @@ def _erase_tracking(conn: psycopg.Connection, spec: Spec, xts: TrackingSatellite
     empty = hashdiff([None] * len(sat.payload), sat.payload, spec.settings.hash)
     query = sql.SQL("update {} set hashdiff = %s where {pk} = any(%s) and satellite_name = %s "
                     "and hashdiff is distinct from %s returning {pk}").format(
-        sql.Identifier(VAULT_SCHEMA, xts.model), pk=sql.Identifier(pk))
+        sql.Identifier(vault_schema(xts), xts.model), pk=sql.Identifier(pk))
     return _counted(conn.execute(query, (empty, list(keys), sat.model, empty)).fetchall())
 
 
@@ -418,7 +422,7 @@ def business_keys(conn: psycopg.Connection, hub: Hub, keys: Sequence[bytes]) -> 
     """The business key values the hub stores for ``keys`` (kept in memory only, to match raw lines)."""
     columns = sql.SQL(", ").join(sql.SQL("cast({} as text)").format(sql.Identifier(c)) for c in hub.business_key)
     rows = conn.execute(sql.SQL("select {}, {} from {} where {} = any(%s)").format(
-        sql.Identifier(hub.key), columns, sql.Identifier(VAULT_SCHEMA, hub.model), sql.Identifier(hub.key)),
+        sql.Identifier(hub.key), columns, sql.Identifier(vault_schema(hub), hub.model), sql.Identifier(hub.key)),
         (list(keys),)).fetchall()
     return {bytes(key): [value or "" for value in values] for key, *values in rows}
 
@@ -437,15 +441,15 @@ def erase_keys(conn: psycopg.Connection, spec: Spec, plan: ErasurePlan,
         per_table.setdefault(table, Counter()).update(counts)
 
     for sat in plan.satellites:
-        if exists(conn, VAULT_SCHEMA, sat.model):
-            add(f"{VAULT_SCHEMA}.{sat.model}", _erase_satellite(conn, spec, sat, pk, keys))
+        if exists(conn, vault_schema(sat), sat.model):
+            add(f"{vault_schema(sat)}.{sat.model}", _erase_satellite(conn, spec, sat, pk, keys))
     for ma in plan.multi_active:
-        if exists(conn, VAULT_SCHEMA, ma.model):
-            add(f"{VAULT_SCHEMA}.{ma.model}", _erase_multi_active(conn, spec, ma, pk, keys))
+        if exists(conn, vault_schema(ma), ma.model):
+            add(f"{vault_schema(ma)}.{ma.model}", _erase_multi_active(conn, spec, ma, pk, keys))
     for xts, sat in plan.tracking:
-        if exists(conn, VAULT_SCHEMA, xts.model):
-            add(f"{VAULT_SCHEMA}.{xts.model}", _erase_tracking(conn, spec, xts, sat, pk, keys))
-    values = business_keys(conn, plan.hub, keys) if exists(conn, VAULT_SCHEMA, plan.hub.model) else {}
+        if exists(conn, vault_schema(xts), xts.model):
+            add(f"{vault_schema(xts)}.{xts.model}", _erase_tracking(conn, spec, xts, sat, pk, keys))
+    values = business_keys(conn, plan.hub, keys) if exists(conn, vault_schema(plan.hub), plan.hub.model) else {}
     for target in plan.landing:
         if exists(conn, LANDING_SCHEMA, target.source.name):
             add(target.table, erase_landing(conn, spec, target, sql.SQL("%s"), [keys]))

@@ -53,6 +53,7 @@ from generator.db import Database
 from generator.errors import DvkitError
 from generator.places import BUSINESS_PROJECT, LANDING
 from generator.spec.model import Source, Spec
+from generator.spec.naming import DEFAULT_NAMING, Naming
 
 DIALECT = "postgres"
 VAULT_PROJECT = "dbt_vault"
@@ -70,6 +71,16 @@ LOADER_COLUMNS = {
 }
 SCHEMA_KINDS = {"marts": "mart", "business_vault": "business_vault", "raw_vault": "raw_vault",
                 "staging": "staging", LANDING: "landing"}
+
+
+def schema_kinds(naming: Naming) -> dict[str, str]:
+    """The kind of each schema, with the raw vault's and staging's named by the spec's convention.
+
+    >>> schema_kinds(Naming(raw_vault_schema="rv"))["rv"], "raw_vault" in schema_kinds(Naming(raw_vault_schema="rv"))
+    ('raw_vault', False)
+    """
+    kinds = {schema: kind for schema, kind in SCHEMA_KINDS.items() if kind not in ("raw_vault", "staging")}
+    return {**kinds, naming.raw_vault_schema: "raw_vault", naming.staging_schema: "staging"}
 
 
 # -- the result -------------------------------------------------------------------------------------
@@ -220,9 +231,9 @@ class Relation:
         return f"{self.schema}.{self.name}"
 
 
-def _kind_of(schema: str, project: str, fqn: list[str]) -> str:
-    if schema in SCHEMA_KINDS:
-        return SCHEMA_KINDS[schema]
+def _kind_of(schema: str, project: str, fqn: list[str], kinds: dict[str, str]) -> str:
+    if schema in kinds:
+        return kinds[schema]
     folder = fqn[1] if len(fqn) > 2 else ""
     if project == BUSINESS_PROJECT:
         return "mart" if folder == "marts" else "business_vault"
@@ -301,8 +312,12 @@ def ensure_compiled(project_dir: Path, db: Database | None) -> None:
                              hint=f"see {project}/logs/dbt.log; `dvkit build` shows the same error")
 
 
-def load_relations(project_dir: Path) -> dict[str, Relation]:
-    """Every relation of both manifests by ``schema.table``; a model wins over a source of the same name."""
+def load_relations(project_dir: Path, naming: Naming = DEFAULT_NAMING) -> dict[str, Relation]:
+    """Every relation of both manifests by ``schema.table``; a model wins over a source of the same name.
+
+    ``naming`` says which schemas hold the raw vault and staging.
+    """
+    kinds = schema_kinds(naming)
     relations: dict[str, Relation] = {}
     sources: dict[str, Relation] = {}
     for project in PROJECTS:
@@ -312,14 +327,14 @@ def load_relations(project_dir: Path) -> dict[str, Relation]:
                 continue
             schema = str(node["schema"]).lower()
             name = str(node.get("alias") or node["name"]).lower()
-            relation = Relation(schema=schema, name=name, kind=_kind_of(schema, project, node.get("fqn", [])),
+            relation = Relation(schema=schema, name=name, kind=_kind_of(schema, project, node.get("fqn", []), kinds),
                                 project=project, sql=node.get("compiled_code"),
                                 documented=tuple(str(c).lower() for c in node.get("columns", {})))
             relations[relation.key] = relation
         for node in manifest.get("sources", {}).values():
             schema = str(node["schema"]).lower()
             name = str(node.get("identifier") or node["name"]).lower()
-            kind = SCHEMA_KINDS.get(schema, "landing" if schema == LANDING else "raw_vault")
+            kind = kinds.get(schema, "landing" if schema == LANDING else "raw_vault")
             sources[f"{schema}.{name}"] = Relation(schema=schema, name=name, kind=kind,
                                                    documented=tuple(str(c).lower() for c in node.get("columns", {})))
     for key, source in sources.items():
@@ -538,7 +553,7 @@ class LineageGraph:
         self.spec = spec
         if compile:
             ensure_compiled(project_dir, db)
-        self.relations = load_relations(project_dir)
+        self.relations = load_relations(project_dir, spec.naming)
         self._db_columns = database_columns(db, {r.schema for r in self.relations.values()}) if db else {}
         self._columns: dict[str, tuple[str, ...] | None] = {}
         self._columns_busy: set[str] = set()

@@ -28,7 +28,7 @@ import psycopg
 
 from generator.db import Database
 from generator.errors import DvkitError
-from generator.places import BUSINESS_VAULT, LANDING, MARTS, RAW_VAULT
+from generator.places import BUSINESS_VAULT, LANDING, MARTS
 from generator.spec.model import Spec
 
 Table = tuple[str, str]  # (schema, table)
@@ -93,14 +93,15 @@ def personal_columns(project_dir: Path, spec: Spec, db: Database) -> PersonalCol
     result = PersonalColumns()
     marked = source_personal(spec)
     every_marked = frozenset().union(*marked.values()) if marked else frozenset()
+    raw_vault = spec.naming.raw_vault_schema
     with db.connect() as conn:
-        existing = _columns(conn, (LANDING, RAW_VAULT, BUSINESS_VAULT, MARTS))
+        existing = _columns(conn, (LANDING, raw_vault, BUSINESS_VAULT, MARTS))
     for source, columns in marked.items():
         if (LANDING, source) in existing:
             result.tables[(LANDING, source)] = columns
     by_spec = raw_vault_personal(spec)
     for (schema, table), columns in existing.items():
-        if schema == RAW_VAULT:
+        if schema == raw_vault:
             hidden = (by_spec.get(table, frozenset()) | every_marked) & set(columns)
             if hidden:
                 result.tables[(schema, table)] = frozenset(hidden)

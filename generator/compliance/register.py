@@ -98,7 +98,7 @@ def _register_values(conn: psycopg.Connection, spec: Spec, entity: str) -> dict[
     from generator.compliance.erase import business_keys
 
     hub = next((h for h in spec.hubs if h.name == entity), None)
-    if hub is None or not exists(conn, "raw_vault", hub.model):
+    if hub is None or not exists(conn, hub.naming.raw_vault_schema, hub.model):
         return {}
     keys = [bytes(key) for (key,) in conn.execute(
         sql.SQL("select hub_key from {} where entity = %s").format(sql.Identifier(*REGISTER)), (entity,)).fetchall()]

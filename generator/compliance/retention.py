@@ -39,7 +39,7 @@ from generator.compliance.subjects import erase_subjects
 from generator.db import Database
 from generator.errors import DvkitError
 from generator.lock import vault_lock
-from generator.places import LANDING, RAW_VAULT
+from generator.places import LANDING
 from generator.spec.model import Hub, Spec
 
 DURATION = re.compile(r"^P(?=\d)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?$")
@@ -111,7 +111,7 @@ def expired(db: Database, spec: Spec, as_of: dt.datetime) -> list[Expired]:
 
 def _expired_keys(conn: psycopg.Connection, spec: Spec, source: str, hub: Hub,
                   limit: dt.datetime) -> tuple[tuple[tuple[str, ...], ...], dt.datetime | None]:
-    if not exists(conn, LANDING, source) or not exists(conn, RAW_VAULT, hub.model):
+    if not exists(conn, LANDING, source) or not exists(conn, hub.naming.raw_vault_schema, hub.model):
         return (), None
     columns = hub.columns_in(source)
     key = key_hash_sql([sql.Identifier("l", c) for c in columns], spec.settings.hash)
@@ -129,7 +129,8 @@ def _expired_keys(conn: psycopg.Connection, spec: Spec, source: str, hub: Hub,
         join {hub} as h on h.{pk} = d.hub_key
         where d.last_delivery < %s {erased}
         order by d.last_delivery, 1
-    """).format(key=key, landing=sql.Identifier(LANDING, source), hub=sql.Identifier(RAW_VAULT, hub.model),
+    """).format(key=key, landing=sql.Identifier(LANDING, source),
+                hub=sql.Identifier(hub.naming.raw_vault_schema, hub.model),
                 pk=sql.Identifier(hub.key), erased=erased,
                 business=sql.SQL(", ").join(sql.Identifier("h", c) for c in hub.business_key))
     rows = conn.execute(query, (limit,)).fetchall()

@@ -56,7 +56,7 @@ from generator.load.landing import METADATA
 from generator.places import BUSINESS_VAULT, DVKIT, LANDING, MARTS, RAW_VAULT
 from generator.spec.model import Spec
 
-READ_SCHEMAS = (RAW_VAULT, BUSINESS_VAULT, MARTS)
+READ_SCHEMAS = (RAW_VAULT, BUSINESS_VAULT, MARTS)  # the raw vault's is the spec's own: ``read_schemas``
 LANDING_LOGS = ("batches", "batch_files")
 SAFE_ROLE = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 RESERVED_ROLES = {"public", "none", "all", "current_user", "current_role", "session_user", "user", "default"}
@@ -70,6 +70,17 @@ class ReviewerGrant:
     schemas_created: list[str] = field(default_factory=list)
     hidden: list[str] = field(default_factory=list)  # schema.table.column of every personal column withheld
     notes: list[str] = field(default_factory=list)
+
+
+def read_schemas(spec: Spec | None) -> tuple[str, ...]:
+    """The schemas a reviewer reads: the raw vault's by the spec's naming convention, the business vault, marts.
+
+    >>> from generator.spec.model import Settings
+    >>> from generator.spec.naming import Naming
+    >>> read_schemas(Spec(settings=Settings(naming=Naming(raw_vault_schema="rv")))), read_schemas(None)[0]
+    (('rv', 'business_vault', 'marts'), 'raw_vault')
+    """
+    return (spec.naming.raw_vault_schema, *READ_SCHEMAS[1:]) if spec is not None else READ_SCHEMAS
 
 
 def check_role_name(role: str) -> str:
@@ -256,7 +267,7 @@ def grant_reviewer(db: Database, role: str, password: str | None = None, spec: S
                 conn.execute(sql.SQL("alter default privileges in schema {} revoke all on tables from {}")
                              .format(target, ident))
             allowed: dict[tuple[str, str], frozenset[str] | None] = {}
-            for schema in READ_SCHEMAS:
+            for schema in read_schemas(spec):
                 if schema not in schemas:  # not built yet: its default privileges must exist before the build
                     conn.execute(sql.SQL("create schema {}").format(sql.Identifier(schema)))
                     grant.schemas_created.append(schema)

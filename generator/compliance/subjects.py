@@ -31,7 +31,6 @@ from generator.compliance.erase import (
     LOG_SCHEMA,
     LOG_TABLE,
     QUARANTINE,
-    VAULT_SCHEMA,
     ErasurePlan,
     ErasureResult,
     business_keys,
@@ -42,6 +41,7 @@ from generator.compliance.erase import (
     key_values,
     landing_key,
     plan_erasure,
+    vault_schema,
 )
 from generator.db import Database
 from generator.errors import DvkitError
@@ -128,11 +128,11 @@ def resolve_keys(conn: psycopg.Connection, spec: Spec, plan: SubjectPlan, keys: 
     anything is changed.
     """
     hub = plan.hub
-    if not exists(conn, VAULT_SCHEMA, hub.model):
+    if not exists(conn, vault_schema(hub), hub.model):
         raise DvkitError(f"the raw vault has no {hub.model} yet", hint="run `dvkit build` first")
     hashed = [hub_key_of(spec, hub, list(key)) for key in keys]
     held = {bytes(k) for (k,) in conn.execute(sql.SQL("select {} from {} where {} = any(%s)").format(
-        sql.Identifier(hub.key), sql.Identifier(VAULT_SCHEMA, hub.model), sql.Identifier(hub.key)),
+        sql.Identifier(hub.key), sql.Identifier(vault_schema(hub), hub.model), sql.Identifier(hub.key)),
         (hashed,)).fetchall()}
     resolved: list[bytes] = []
     missing: list[list[str]] = []
@@ -154,8 +154,9 @@ def resolve_keys(conn: psycopg.Connection, spec: Spec, plan: SubjectPlan, keys: 
 def _held(conn: psycopg.Connection, hub: Hub, keys: list[bytes]) -> set[bytes]:
     if not keys:
         return set()
-    return {bytes(k) for (k,) in conn.execute(sql.SQL("select {} from {} where {} = any(%s)").format(
-        sql.Identifier(hub.key), sql.Identifier(VAULT_SCHEMA, hub.model), sql.Identifier(hub.key)), (keys,)).fetchall()}
+    query = sql.SQL("select {} from {} where {} = any(%s)").format(
+        sql.Identifier(hub.key), sql.Identifier(vault_schema(hub), hub.model), sql.Identifier(hub.key))
+    return {bytes(k) for (k,) in conn.execute(query, (keys,)).fetchall()}
 
 
 def _through_aliases(conn: psycopg.Connection, spec: Spec, hub: Hub, value: str) -> list[bytes]:
@@ -203,11 +204,11 @@ def reach(conn: psycopg.Connection, spec: Spec, hub: Hub, keys: Sequence[bytes])
         here, current = hub, list(keys)
         for step in path:
             link, target = spec.link(step.link), spec.hub(step.hub)
-            if not current or not exists(conn, VAULT_SCHEMA, link.model):
+            if not current or not exists(conn, vault_schema(link), link.model):
                 current = []
                 break
             rows = conn.execute(sql.SQL("select distinct {} from {} where {} = any(%s)").format(
-                sql.Identifier(target.key), sql.Identifier(VAULT_SCHEMA, link.model), sql.Identifier(here.key)),
+                sql.Identifier(target.key), sql.Identifier(vault_schema(link), link.model), sql.Identifier(here.key)),
                 (current,)).fetchall()
             current = [bytes(k) for (k,) in rows if k is not None and set(bytes(k)) - GHOST_BYTES]
             found[target.name] = list(dict.fromkeys([*found.get(target.name, []), *current]))
@@ -231,9 +232,9 @@ def _columns(plan: ErasurePlan) -> dict[str, tuple[str, ...]]:
     """The columns each table of the plan empties (schema.table -> columns)."""
     found: dict[str, tuple[str, ...]] = {}
     for sat in (*plan.satellites, *plan.multi_active):
-        found[f"{VAULT_SCHEMA}.{sat.model}"] = (*sat.stored_payload, sat.hashdiff)
+        found[f"{vault_schema(sat)}.{sat.model}"] = (*sat.stored_payload, sat.hashdiff)
     for xts, _ in plan.tracking:
-        found[f"{VAULT_SCHEMA}.{xts.model}"] = ("hashdiff",)
+        found[f"{vault_schema(xts)}.{xts.model}"] = ("hashdiff",)
     for target in plan.landing:
         found[target.table] = target.source.personal_columns
         found[QUARANTINE] = ("raw",)

@@ -56,7 +56,7 @@ from generator import kinds
 from generator.db import Database
 from generator.errors import DvkitError
 from generator.hashing import SEPARATOR, hash_key, hashdiff
-from generator.places import DVKIT, LANDING, RAW_VAULT
+from generator.places import DVKIT, LANDING
 from generator.render.plan import link_key_columns
 from generator.spec.model import (
     Hub,
@@ -382,6 +382,7 @@ class _Tracer:
         self.hk = hk
         self.as_of = as_of
         self.algorithm = spec.settings.hash
+        self.vault = spec.naming.raw_vault_schema  # the raw vault's schema (settings: naming)
         self.notes: list[str] = []
         self.tables = self._existing_tables()
         self._landing_cache: dict[str, list[_Landed]] = {}
@@ -395,13 +396,13 @@ class _Tracer:
         rows = self.conn.execute(
             "select n.nspname, c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
             "where n.nspname = any(%s) and c.relkind in ('r', 'v', 'm', 'p', 'f')",
-            ([RAW_VAULT, LANDING, ERASURE_LOG[0]],)).fetchall()
+            ([self.vault, LANDING, ERASURE_LOG[0]],)).fetchall()
         return {(str(schema), str(name)) for schema, name in rows}
 
     def _has(self, model: str) -> bool:
-        if (RAW_VAULT, model) in self.tables:
+        if (self.vault, model) in self.tables:
             return True
-        self.notes.append(f"{RAW_VAULT}.{model} does not exist (not built yet): left out")
+        self.notes.append(f"{self.vault}.{model} does not exist (not built yet): left out")
         return False
 
     def _known_then(self, column: str = "load_datetime") -> tuple[sql.Composable, list[Any]]:
@@ -424,7 +425,7 @@ class _Tracer:
         # and returned as HIDDEN; the role then reads the rest of the table as it is.
         selected = [sql.SQL("null") if c in hidden else sql.Identifier(c) for c in columns]
         query = sql.SQL("select {} from {} where {} = any(%s) and {} order by {}").format(
-            sql.SQL(", ").join(selected), sql.Identifier(RAW_VAULT, model),
+            sql.SQL(", ").join(selected), sql.Identifier(self.vault, model),
             sql.Identifier(key_column), condition,
             sql.SQL(", ").join(sql.Identifier(c) for c in order if c not in hidden))
         rows = self.conn.execute(query, [list(keys), *params]).fetchall()
@@ -439,9 +440,9 @@ class _Tracer:
                 """select attname from pg_attribute
                    where attrelid = %s::regclass and attnum > 0 and not attisdropped
                      and not has_column_privilege(attrelid, attnum, 'SELECT')""",
-                (sql.Identifier(RAW_VAULT, model).as_string(self.conn),)))
+                (sql.Identifier(self.vault, model).as_string(self.conn),)))
             if self._hidden_cache[model]:
-                self.notes.append(f"{RAW_VAULT}.{model}: {', '.join(sorted(self._hidden_cache[model]))} "
+                self.notes.append(f"{self.vault}.{model}: {', '.join(sorted(self._hidden_cache[model]))} "
                                   f"shown as {HIDDEN_TEXT} (personal data this role may not read)")
         return self._hidden_cache[model]
 
@@ -449,18 +450,18 @@ class _Tracer:
 
     def hub_row(self, typed: str) -> HubRow:
         hub = self.hub
-        if (RAW_VAULT, hub.model) not in self.tables:
-            raise DvkitError(f"the vault has no table {RAW_VAULT}.{hub.model}",
+        if (self.vault, hub.model) not in self.tables:
+            raise DvkitError(f"the vault has no table {self.vault}.{hub.model}",
                              hint="build the vault first: dvkit load, then dvkit build")
         columns = [*hub.business_key, "load_datetime", "record_source"]
         query = sql.SQL("select {} from {} where {} = %s").format(
-            sql.SQL(", ").join(map(sql.Identifier, columns)), sql.Identifier(RAW_VAULT, hub.model),
+            sql.SQL(", ").join(map(sql.Identifier, columns)), sql.Identifier(self.vault, hub.model),
             sql.Identifier(hub.key))
         row = self.conn.execute(query, (self.hk,)).fetchone()
         if row is None:
             raise KeyNotInHub(
                 f"no {hub.name} with key '{typed}' in the vault",
-                hint=f"{RAW_VAULT}.{hub.model} has no {', '.join(hub.business_key)} that hashes like '{typed}' "
+                hint=f"{self.vault}.{hub.model} has no {', '.join(hub.business_key)} that hashes like '{typed}' "
                      f"(trimmed, upper-cased: {self.algorithm} {self.hk.hex()}); check the value and the entity, "
                      "or build the batch that delivers it")
         values = dict(zip(columns, row, strict=True))
@@ -478,7 +479,7 @@ class _Tracer:
         for feed in feeds:
             lines += [r.line() for r in self._landing(feed.source)
                       if r.load_ts == first_seen and self._hash(r, feed.columns) == self.hk]
-        return HubRow(hub.name, f"{RAW_VAULT}.{hub.model}", self.hk, business_key, first_seen, record_source,
+        return HubRow(hub.name, f"{self.vault}.{hub.model}", self.hk, business_key, first_seen, record_source,
                       tuple(sorted(set(lines), key=_line_order)), MATCH_KEY if lines else MATCH_NONE)
 
     def batches(self, lines: Iterable[Iterable[SourceLine]]) -> dict[int, BatchOrigin]:
@@ -548,7 +549,7 @@ class _Tracer:
             values = dict(keys) | {c: row[c] for c in payload}
             lines, match = self._link_provenance(link, row[link.key], row["load_datetime"], row["record_source"])
             events.append(Event(
-                time=row["load_datetime"], kind="link", name=link.name, table=f"{RAW_VAULT}.{link.model}",
+                time=row["load_datetime"], kind="link", name=link.name, table=f"{self.vault}.{link.model}",
                 parent=parent, record_source=row["record_source"], values=values,
                 diff=[Change(c, "added", None, v) for c, v in values.items()], provenance=lines, match=match,
                 summary="linked to " + ", ".join(f"{c}={_text(v)}" for c, v in keys)
@@ -557,11 +558,11 @@ class _Tracer:
 
     def _business_keys(self, hub: Hub, keys: Iterable[bytes | None]) -> dict[bytes, tuple[tuple[str, Any], ...]]:
         wanted = sorted({k for k in keys if k is not None})
-        if not wanted or (RAW_VAULT, hub.model) not in self.tables:
+        if not wanted or (self.vault, hub.model) not in self.tables:
             return {}
         columns = [hub.key, *hub.business_key]
         query = sql.SQL("select {} from {} where {} = any(%s)").format(
-            sql.SQL(", ").join(map(sql.Identifier, columns)), sql.Identifier(RAW_VAULT, hub.model),
+            sql.SQL(", ").join(map(sql.Identifier, columns)), sql.Identifier(self.vault, hub.model),
             sql.Identifier(hub.key))
         return {bytes(row[0]): tuple(zip(hub.business_key, row[1:], strict=True))
                 for row in self.conn.execute(query, (wanted,)).fetchall()}
@@ -604,7 +605,7 @@ class _Tracer:
                 summary = (f"ended {_text(row['end_date'])} (in force from {_text(row['start_date'])})" if ended
                            else f"in force from {_text(row['start_date'])}")
                 events.append(Event(
-                    time=row["load_datetime"], kind="effectivity", name=eff.name, table=f"{RAW_VAULT}.{eff.model}",
+                    time=row["load_datetime"], kind="effectivity", name=eff.name, table=f"{self.vault}.{eff.model}",
                     parent=parent, record_source=row["record_source"], effective_from=row["effective_from"],
                     values=values, diff=_diff(previous.get(row[link.key]), values, set(), set()),
                     provenance=_sorted_lines(lines), match=match, summary=f"{link.name} {summary}"))
@@ -637,7 +638,7 @@ class _Tracer:
             else:
                 summary = f"delivered by {sts.source}"
             events.append(Event(
-                time=row["load_datetime"], kind="status", name=sts.name, table=f"{RAW_VAULT}.{sts.model}",
+                time=row["load_datetime"], kind="status", name=sts.name, table=f"{self.vault}.{sts.model}",
                 parent=by_key[row[pk]], record_source=row["record_source"], values=values,
                 diff=_diff(previous.get(row[pk]), values, set(), set()), provenance=_sorted_lines(lines),
                 match=MATCH_KEY if lines else MATCH_NOT_APPLICABLE if row["status"] == "deleted" else MATCH_NONE,
@@ -669,7 +670,7 @@ class _Tracer:
             diff = _diff(prior[0] if prior else None, values, erased, prior[1] if prior else set())
             hidden = tuple(c for c in sat.stored_payload if values[c] is HIDDEN)
             events.append(Event(
-                time=row["load_datetime"], kind="satellite", name=sat.name, table=f"{RAW_VAULT}.{sat.model}",
+                time=row["load_datetime"], kind="satellite", name=sat.name, table=f"{self.vault}.{sat.model}",
                 parent=by_key[row[pk]], record_source=row["record_source"], effective_from=row["effective_from"],
                 values=values, diff=diff, provenance=_sorted_lines(r.line() for r in chosen),
                 match=MATCH_HASHDIFF if exact else MATCH_KEY if candidates else MATCH_NONE,
@@ -716,7 +717,7 @@ class _Tracer:
             diff = _diff(prior[0] if prior else None, values, erased, prior[1] if prior else set())
             first = version[0]
             events.append(Event(
-                time=loaded, kind="multi_active_satellite", name=sat.name, table=f"{RAW_VAULT}.{sat.model}",
+                time=loaded, kind="multi_active_satellite", name=sat.name, table=f"{self.vault}.{sat.model}",
                 parent=by_key[parent_hk], record_source=first["record_source"],
                 effective_from=min(r["effective_from"] for r in version if r["effective_from"] is not None)
                 if any(r["effective_from"] is not None for r in version) else None,

@@ -79,8 +79,8 @@ def ensure(conn: psycopg.Connection) -> None:
     conn.execute(STATE_DDL)
 
 
-def read(db: Database, current: dict[str, Definition]) -> VaultState | None:
-    """The state, or None when nothing has been loaded yet."""
+def read(db: Database, current: dict[str, Definition], schema: str = RAW_VAULT_SCHEMA) -> VaultState | None:
+    """The state, or None when nothing has been loaded yet; ``schema`` holds the raw vault's tables."""
     with db.connect() as conn:
         ensure(conn)
         conn.commit()
@@ -89,7 +89,7 @@ def read(db: Database, current: dict[str, Definition]) -> VaultState | None:
         last_loaded = int(conn.execute("select coalesce(max(batch_id), 0) from landing.batches").fetchone()[0])  # type: ignore[index]
         tables = {name for name, in conn.execute(
             "select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
-            "where n.nspname = %s and c.relkind in ('r', 'p')", (RAW_VAULT_SCHEMA,)).fetchall()}
+            "where n.nspname = %s and c.relkind in ('r', 'p')", (schema,)).fetchall()}
         recorded = {model: Recorded(model, definition, int(last))
                     for model, definition, last in conn.execute(
                         "select model, definition, last_batch from dvkit.vault_models").fetchall()}

@@ -9,6 +9,9 @@ keeping a list of its own, so a kind cannot be forgotten in one place.
 >>> kind = by_section("multi_active_satellites")
 >>> kind.label, kind.longest_name.format("payments")
 ('multi-active satellite', 'stg_ma_sat_payments')
+>>> from generator.spec.naming import Naming
+>>> kind.longest(Naming(), "payments"), kind.longest(Naming(hashdiff_suffix="_payload_hash_diff"), "payments")
+('stg_ma_sat_payments', 'payments_payload_hash_diff')
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from generator.kinds.definition import Definition
 from generator.kinds.files import RAW_VAULT, GeneratedFile
 from generator.kinds.stage import StageColumn
 from generator.spec.model import Origin, Spec
+from generator.spec.naming import Naming
 
 
 class Entity(Protocol):
@@ -51,10 +55,20 @@ class Kind(ABC, Generic[E]):
     folder: ClassVar[str]  # where its tables go under dbt_vault/models/raw_vault/
     # The longest identifier dvkit makes of an entity's name, in any file (model, column or CTE name):
     # PostgreSQL cuts identifiers at 63 characters, which would make two names one, or fail in dbt.
-    longest_name: ClassVar[str]
+    longest_name: ClassVar[str]  # under the default naming convention
+    # Every identifier dvkit makes of an entity's name, as templates of the naming convention's parts
+    # ({prefix} of the kind, {key} and {hashdiff} suffixes) and the {name}; the longest comes first
+    # under the defaults, so that it is ``longest_name``.
+    made_names: ClassVar[tuple[str, ...]]
     # For compliance (generator/compliance/): a table whose rows join hubs' keys (a link) is listed by
     # a trace of any of those hubs' keys, one event per row, with its payload (``payload``).
     joins_hubs: ClassVar[bool] = False
+
+    def longest(self, naming: Naming, name: str) -> str:
+        """The longest identifier made of ``name`` under ``naming`` (the first of equal length)."""
+        made = (template.format(prefix=naming.prefix(self.section), key=naming.hash_key_suffix,
+                                hashdiff=naming.hashdiff_suffix, name=name) for template in self.made_names)
+        return max(made, key=len)
 
     @abstractmethod
     def entities(self, spec: Spec) -> tuple[E, ...]:

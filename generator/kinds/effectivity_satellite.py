@@ -19,6 +19,7 @@ class EffectivitySatelliteKind(Kind[EffectivitySatellite]):
     label = "effectivity satellite"
     folder = "satellites"
     longest_name = "eff_sat_{}"
+    made_names = ("{prefix}{name}",)
 
     def entities(self, spec: Spec) -> tuple[EffectivitySatellite, ...]:
         return spec.effectivity_satellites

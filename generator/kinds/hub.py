@@ -19,6 +19,7 @@ class HubKind(Kind[Hub]):
     label = "hub"
     folder = "hubs"
     longest_name = "hub_{}"
+    made_names = ("{prefix}{name}", "{name}{key}")
 
     def entities(self, spec: Spec) -> tuple[Hub, ...]:
         return spec.hubs

@@ -19,6 +19,7 @@ class LinkKind(Kind[Link]):
     label = "link"
     folder = "links"
     longest_name = "link_{}_in_force"  # a bridge's CTE of the relationships in force
+    made_names = ("{prefix}{name}_in_force", "{name}{key}")
     joins_hubs = True
 
     def entities(self, spec: Spec) -> tuple[Link, ...]:

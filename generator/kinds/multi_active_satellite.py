@@ -28,6 +28,7 @@ class MultiActiveSatelliteKind(Kind[MultiActiveSatellite]):
     label = "multi-active satellite"
     folder = "satellites"
     longest_name = "stg_ma_sat_{}"  # the view of its stage (longer than {}_hashdiff)
+    made_names = ("stg_{prefix}{name}", "{name}{hashdiff}")
 
     def entities(self, spec: Spec) -> tuple[MultiActiveSatellite, ...]:
         return spec.multi_active_satellites

@@ -31,6 +31,7 @@ class NonHistorisedLinkKind(Kind[NonHistorisedLink]):
     label = "non-historised link"
     folder = "links"
     longest_name = "nh_link_{}"  # longer than its key, {}_hk
+    made_names = ("{prefix}{name}", "{name}{key}")
     joins_hubs = True
 
     def entities(self, spec: Spec) -> tuple[NonHistorisedLink, ...]:

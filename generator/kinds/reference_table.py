@@ -18,6 +18,7 @@ class ReferenceTableKind(Kind[ReferenceTable]):
     label = "reference table"
     folder = "reference"
     longest_name = "ref_{}"
+    made_names = ("{prefix}{name}",)
 
     def entities(self, spec: Spec) -> tuple[ReferenceTable, ...]:
         return spec.reference_tables

@@ -68,6 +68,8 @@ class SatelliteKind(Kind[Satellite]):
     label = "satellite"
     folder = "satellites"
     longest_name = "{}_effective_from"  # and {}_satellite_name, sat_{}_ldts, as_of_sat_{}
+    made_names = ("{name}_effective_from", "{name}_satellite_name", "as_of_{prefix}{name}", "{prefix}{name}_ldts",
+                  "stg_{prefix}{name}", "{name}{hashdiff}")
 
     def entities(self, spec: Spec) -> tuple[Satellite, ...]:
         return spec.satellites

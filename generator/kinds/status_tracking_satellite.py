@@ -21,6 +21,7 @@ class StatusTrackingSatelliteKind(Kind[StatusTrackingSatellite]):
     label = "status-tracking satellite"
     folder = "satellites"
     longest_name = "sts_{}_deleted"  # a bridge's CTE of the keys it marked deleted
+    made_names = ("{prefix}{name}_deleted",)
 
     def entities(self, spec: Spec) -> tuple[StatusTrackingSatellite, ...]:
         return spec.status_tracking_satellites

@@ -19,6 +19,7 @@ class TrackingSatelliteKind(Kind[TrackingSatellite]):
     label = "tracking satellite"
     folder = "satellites"
     longest_name = "xts_{}"
+    made_names = ("{prefix}{name}",)
 
     def entities(self, spec: Spec) -> tuple[TrackingSatellite, ...]:
         return spec.tracking_satellites

@@ -87,7 +87,8 @@ def plan(spec: Spec) -> list[GeneratedFile]:
     raw_vault_models = _raw_vault_models(spec)
     raw_vault_yaml = _raw_vault_yaml(spec, raw_vault_models)
     files = [_project_file(spec), _landing_sources(spec), _staging_yaml(spec, staged), raw_vault_yaml,
-             _raw_vault_sources(raw_vault_models, raw_vault_yaml), _hash_definitions(spec)]
+             _raw_vault_sources(raw_vault_models, raw_vault_yaml, spec.naming.raw_vault_schema),
+             _hash_definitions(spec)]
     for source in staged:
         files.append(pending_file(spec, source))
         files.append(_stage(spec, source))
@@ -314,13 +315,16 @@ def _raw_vault_yaml(spec: Spec, models: list[dict[str, Any]]) -> GeneratedFile:
                          origins(entity for _, entity in kinds.entities(spec)), "raw vault models")
 
 
-def _raw_vault_sources(models: list[dict[str, Any]], raw_vault_yaml: GeneratedFile) -> GeneratedFile:
-    """The raw vault as the business vault's source: the same tables and columns, without tests."""
+def _raw_vault_sources(models: list[dict[str, Any]], raw_vault_yaml: GeneratedFile, schema: str) -> GeneratedFile:
+    """The raw vault as the business vault's source: the same tables and columns, without tests.
+
+    The source keeps its name (``source('raw_vault', ...)``) in any schema the naming convention gives it.
+    """
     tables = [{"name": m["name"], "description": m["description"],
                "columns": [{k: v for k, v in c.items() if k != "data_tests"} for c in m["columns"]]}
               for m in models]
     document = {"version": 2, "sources": [{
-        "name": "raw_vault", "schema": "raw_vault",
+        "name": "raw_vault", "schema": schema,
         "description": "The raw vault built by dbt_vault/ (hubs, links and satellites), read-only here.",
         "tables": tables,
     }]}

@@ -5,7 +5,9 @@ Nothing here knows about dbt or PostgreSQL; the renderer turns these objects int
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from generator.spec.naming import DEFAULT_NAMING, Naming
 
 
 @dataclass(frozen=True)
@@ -124,14 +126,15 @@ class Hub:
     origin: Origin
     description: str = ""
     data_subject: DataSubject | None = None  # its keys are persons (``data_subject:`` in the spec)
+    naming: Naming = field(default=DEFAULT_NAMING, compare=False, repr=False)  # settings: naming
 
     @property
     def key(self) -> str:
-        return f"{self.name}_hk"
+        return self.naming.key(self.name)
 
     @property
     def model(self) -> str:
-        return f"hub_{self.name}"
+        return self.naming.table("hubs", self.name)
 
     def columns_in(self, source: str) -> tuple[str, ...]:
         """The columns of ``source`` that hold this hub's business key.
@@ -153,14 +156,15 @@ class Link:
     origin: Origin
     description: str = ""
     dependent_child_key: tuple[str, ...] = ()
+    naming: Naming = field(default=DEFAULT_NAMING, compare=False, repr=False)  # settings: naming
 
     @property
     def key(self) -> str:
-        return f"{self.name}_hk"
+        return self.naming.key(self.name)
 
     @property
     def model(self) -> str:
-        return f"link_{self.name}"
+        return self.naming.table("links", self.name)
 
 
 @dataclass(frozen=True)
@@ -178,14 +182,15 @@ class NonHistorisedLink:
     description: str = ""
     dependent_child_key: tuple[str, ...] = ()
     payload: tuple[str, ...] = ()
+    naming: Naming = field(default=DEFAULT_NAMING, compare=False, repr=False)  # settings: naming
 
     @property
     def key(self) -> str:
-        return f"{self.name}_hk"
+        return self.naming.key(self.name)
 
     @property
     def model(self) -> str:
-        return f"nh_link_{self.name}"
+        return self.naming.table("non_historised_links", self.name)
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -205,10 +210,11 @@ class Satellite:
     effective_from: str | None = None
     personal_data: bool = False  # every payload column is personal data (marked in the source)
     payload_added: tuple[str, ...] = ()  # columns added after the satellite went live (append-only)
+    naming: Naming = field(default=DEFAULT_NAMING, compare=False, repr=False)  # settings: naming
 
     @property
     def hashdiff(self) -> str:
-        return f"{self.name}_hashdiff"
+        return self.naming.hashdiff(self.name)
 
     @property
     def stored_payload(self) -> tuple[str, ...]:
@@ -217,7 +223,7 @@ class Satellite:
 
     @property
     def model(self) -> str:
-        return f"sat_{self.name}"
+        return self.naming.table("satellites", self.name)
 
 
 @dataclass(frozen=True)
@@ -232,10 +238,11 @@ class MultiActiveSatellite:
     origin: Origin
     description: str = ""
     payload_added: tuple[str, ...] = ()  # columns added after the satellite went live (append-only)
+    naming: Naming = field(default=DEFAULT_NAMING, compare=False, repr=False)  # settings: naming
 
     @property
     def hashdiff(self) -> str:
-        return f"{self.name}_hashdiff"
+        return self.naming.hashdiff(self.name)
 
     @property
     def stored_payload(self) -> tuple[str, ...]:
@@ -244,7 +251,7 @@ class MultiActiveSatellite:
 
     @property
     def model(self) -> str:
-        return f"ma_sat_{self.name}"
+        return self.naming.table("multi_active_satellites", self.name)
 
 
 # The stage's start and end dates of an effectivity satellite. The end date is typed in the stage:
@@ -262,10 +269,11 @@ class EffectivitySatellite:
     source: str
     origin: Origin
     description: str = ""
+    naming: Naming = field(default=DEFAULT_NAMING, compare=False, repr=False)  # settings: naming
 
     @property
     def model(self) -> str:
-        return f"eff_sat_{self.name}"
+        return self.naming.table("effectivity_satellites", self.name)
 
 
 @dataclass(frozen=True)
@@ -277,10 +285,11 @@ class TrackingSatellite:
     satellites: tuple[str, ...]
     origin: Origin
     description: str = ""
+    naming: Naming = field(default=DEFAULT_NAMING, compare=False, repr=False)  # settings: naming
 
     @property
     def model(self) -> str:
-        return f"xts_{self.name}"
+        return self.naming.table("tracking_satellites", self.name)
 
 
 @dataclass(frozen=True)
@@ -297,10 +306,11 @@ class StatusTrackingSatellite:
     source: str
     origin: Origin
     description: str = ""
+    naming: Naming = field(default=DEFAULT_NAMING, compare=False, repr=False)  # settings: naming
 
     @property
     def model(self) -> str:
-        return f"sts_{self.name}"
+        return self.naming.table("status_tracking_satellites", self.name)
 
 
 @dataclass(frozen=True)
@@ -318,10 +328,11 @@ class ReferenceTable:
     origin: Origin
     description: str = ""
     one_row_per_key: bool = False
+    naming: Naming = field(default=DEFAULT_NAMING, compare=False, repr=False)  # settings: naming
 
     @property
     def model(self) -> str:
-        return f"ref_{self.name}"
+        return self.naming.table("reference_tables", self.name)
 
 
 @dataclass(frozen=True)
@@ -380,6 +391,7 @@ class Settings:
     extra_columns: str = "warn"  # the default of every source's ``extra_columns``
     data_dir: str | None = None  # where `dvkit load` reads when given no folder, relative to the project
     origin: Origin | None = None
+    naming: Naming = DEFAULT_NAMING  # the names of tables, keys, hashdiffs and schemas
 
 
 @dataclass(frozen=True)
@@ -400,6 +412,11 @@ class Spec:
     bridges: tuple[Bridge, ...] = ()
     computed_satellites: tuple[ComputedSatellite, ...] = ()
     settings: Settings = Settings()
+
+    @property
+    def naming(self) -> Naming:
+        """The spec's naming convention (``settings: naming:``)."""
+        return self.settings.naming
 
     def source(self, name: str) -> Source:
         return next(s for s in self.sources if s.name == name)

@@ -46,6 +46,8 @@ from generator.spec.model import (
     Step,
     TrackingSatellite,
 )
+from generator.spec.naming import DEFAULT_NAMING, Naming
+from generator.spec.naming_check import read_naming
 from generator.spec.structure import check_structure, looks_like
 from generator.spec.yaml_lines import LineDict, LineList, Problem, SpecSyntaxError, load_text
 
@@ -155,9 +157,10 @@ def load_spec(spec_dir: Path, root: Path | None = None) -> SpecResult:
     return SpecResult(None if problems else spec, problems, tuple(_rel(f, root) for f in files))
 
 
-def _column_name_problem(column: str) -> tuple[str, str] | None:
+def _column_name_problem(column: str, naming: Naming = DEFAULT_NAMING) -> tuple[str, str] | None:
     """Why ``column`` cannot be a column of a stage (message, hint), or None."""
-    if column in LANDING_COLUMNS or column in STAGED_COLUMNS or column.endswith(("_hk", "_hashdiff")):
+    if (column in LANDING_COLUMNS or column in STAGED_COLUMNS
+            or column.endswith((naming.hash_key_suffix, naming.hashdiff_suffix))):
         return f"column name '{column}' is reserved for columns dvkit adds", "rename it"
     if column in RESERVED:
         return f"column name '{column}' is an SQL reserved word", "dvkit never quotes names; rename the column"
@@ -253,6 +256,26 @@ def personal_hubs(spec: Spec) -> set[str]:
     return {str(kind.parent(spec, e)) for kind, e in vault_entities(spec) if kind.personal_columns(spec, e)} & hubs
 
 
+def _own_schemas(naming: Naming) -> tuple[str, ...]:
+    """The schemas dvkit writes: staging and the raw vault by the naming convention (a source system's
+    own ``staging`` schema may be read when the vault's staging is elsewhere).
+
+    >>> _own_schemas(Naming(raw_vault_schema="rv"))
+    ('landing', 'staging', 'rv', 'business_vault', 'marts', 'dvkit')
+    """
+    return tuple(naming.staging_schema if schema == STAGING else naming.raw_vault_schema if schema == RAW_VAULT
+                 else schema for schema in OWN_SCHEMAS)
+
+
+def _with_naming(spec: Spec, naming: Naming) -> Spec:
+    """The spec with ``naming`` given to each of its raw vault entities, which make their names of it."""
+    if naming == Naming():
+        return spec
+    return dataclasses.replace(spec, **{kind.section: tuple(dataclasses.replace(entity, naming=naming)
+                                                            for entity in kind.entities(spec))
+                                        for kind in REGISTRY})
+
+
 def _sorted(entities: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(entities[name] for name in sorted(entities))
 
@@ -284,6 +307,7 @@ class _Checker:
         self.problems.append(Problem(path, line, message, hint))
 
     def run(self) -> Spec:
+        self.naming = self._naming()
         sources = self._sources()
         hubs = self._hubs(sources)
         links = self._links(sources, hubs)
@@ -314,6 +338,7 @@ class _Checker:
             computed_satellites=_sorted(computed),
             settings=self._settings(),
         )
+        spec = _with_naming(spec, self.naming)
         self._stage_columns_apart(spec)
         self._one_row_sources_alone(spec)
         spec = self._data_subjects(spec)
@@ -395,11 +420,13 @@ class _Checker:
                          "give each entity its own name")
                 continue
             taken[name] = (path, line)
-            longest = LONGEST_NAME[section].format(name)
+            # The raw vault's kinds make their names by the naming convention (settings: naming).
+            kind = next((kind for kind in REGISTRY if kind.section == section), None)
+            longest = kind.longest(self.naming, name) if kind else LONGEST_NAME[section].format(name)
             if SAFE_NAME.match(name) and len(longest) > MAX_IDENTIFIER:
                 self.add(path, line, f"name '{name}' is too long: dvkit makes '{longest}' of it, longer than "
                          f"PostgreSQL's {MAX_IDENTIFIER} characters",
-                         f"use at most {MAX_IDENTIFIER - len(LONGEST_NAME[section]) + 2} characters")
+                         f"use at most {MAX_IDENTIFIER - (len(longest) - len(name))} characters")
             kept.append((path, entry))
         return kept
 
@@ -437,7 +464,7 @@ class _Checker:
                 continue
             bad = False
             for column in columns:
-                problem = _column_name_problem(column)
+                problem = _column_name_problem(column, self.naming)
                 if problem:
                     message, hint = problem
                     if hint == "rename it":
@@ -522,11 +549,12 @@ class _Checker:
                      "add `file: <name>.csv` (a file of the data folder) or `table: <schema>.<table>` "
                      "(a table or view of the vault's database)")
             return False
-        if isinstance(table, str) and table.split(".")[0] in OWN_SCHEMAS and "." in table:
+        own = _own_schemas(self.naming)
+        if isinstance(table, str) and table.split(".")[0] in own and "." in table:
             self.add(path, entry.line_of("table"), f"table '{table}' of source '{entry.get('name')}' is in "
                      f"dvkit's own schema '{table.split('.')[0]}'",
                      "read a table of the source system's schema; dvkit's schemas ("
-                     + ", ".join(OWN_SCHEMAS) + ") hold what dvkit loads and builds")
+                     + ", ".join(own) + ") hold what dvkit loads and builds")
             return False
         return isinstance(file, str) or isinstance(table, str)
 
@@ -637,7 +665,7 @@ class _Checker:
             for column in business_key:
                 # The hub's own name for the key is a column of the hub and, when a source names it
                 # differently, a column of that source's stage: the rules of source columns apply.
-                problem = _column_name_problem(column) if SAFE_NAME.match(column) else None
+                problem = _column_name_problem(column, self.naming) if SAFE_NAME.match(column) else None
                 if problem:
                     self.add(path, entry.line_of("business_key"), problem[0].replace("column name", "business key"),
                              problem[1].replace("the column", "the business key").replace("rename it",
@@ -1201,7 +1229,16 @@ class _Checker:
                         hash=str(settings.get("hash", "MD5")),
                         extra_columns=str(settings.get("extra_columns", "warn")),
                         data_dir=str(settings["data_dir"]) if settings.get("data_dir") is not None else None,
-                        origin=Origin(path, line))
+                        origin=Origin(path, line), naming=self.naming)
+
+    def _naming(self) -> Naming:
+        """The naming convention of the (first) settings section, read before any name is made."""
+        for path, doc in self.docs:
+            if isinstance(doc, LineDict) and isinstance(doc.get("settings"), LineDict):
+                naming, problems = read_naming(doc["settings"], path, RESERVED | SQLGLOT_TABLE_WORDS)
+                self.problems.extend(problems)
+                return naming
+        return Naming()
 
     def _settings_value(self, key: str, default: str) -> str:
         """A value of the (first) settings section, read before the settings are checked."""
