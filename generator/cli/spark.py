@@ -22,7 +22,8 @@ def spark_status(ctx: click.Context) -> None:
     from generator.spark.landing import copied_batches
     from generator.spark.session import SparkPlaces, local_session
 
-    places = SparkPlaces.of(resolve_project(ctx))
+    project = resolve_project(ctx)
+    places = SparkPlaces.of(project)
     if not places.warehouse.exists():
         out.print("no Spark tables yet: run `dvkit build --target spark`", markup=False)
         return
@@ -34,7 +35,8 @@ def spark_status(ctx: click.Context) -> None:
         last = session.sql(f"select max(batch_to), max(built_at) from {RECORD}").collect()[0]
         out.print(f"built up to batch {last[0]} (last build {last[1]})", markup=False)
     table = Table("table", Column("rows", justify="right"), title="Spark")
-    for database in ("landing", "raw_vault", "business_vault", "marts"):
+    naming = project_spec(project).naming
+    for database in ("landing", naming.staging_schema, naming.raw_vault_schema, "business_vault", "marts"):
         for name, rows in counts(session, database):
             table.add_row(f"{database}.{name}", f"{rows:,}")
     out.print(table)

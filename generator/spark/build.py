@@ -95,7 +95,7 @@ def build_on_spark(project_dir: Path, db: Database, spec: Spec, log: Log = lambd
                             dt.datetime.now().replace(microsecond=0))],
                           "batch_from bigint, batch_to bigint, models_digest string, built_at timestamp_ntz") \
         .write.insertInto(RECORD)
-    result.row_counts = counts(spark, "raw_vault")
+    result.row_counts = counts(spark, spec.naming.raw_vault_schema)
     result.business_counts = [(f"{schema}.{name}", rows) for schema in ("business_vault", "marts")
                               for name, rows in counts(spark, schema)]
     result.seconds = time.monotonic() - started
