@@ -342,7 +342,8 @@ class _Checker:
                 origin = origins.get(generated.what)
                 self.add(origin.path if origin else generated.spec_file, origin.line if origin else 1,
                          f"{generated.what} generates the dbt model '{name}', longer than PostgreSQL's "
-                         f"{MAX_IDENTIFIER} characters", f"shorten the name by {len(name) - MAX_IDENTIFIER} characters")
+                         f"{MAX_IDENTIFIER} characters",
+                         f"shorten the name by {len(name) - MAX_IDENTIFIER} character(s)")
             first = seen.setdefault((project, name), generated.what)
             if first != generated.what:
                 origin = origins.get(generated.what) or origins.get(first)
