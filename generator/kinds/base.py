@@ -103,6 +103,12 @@ class Kind(ABC, Generic[E]):
         (``generator/kinds/stage.py``)."""
         return []
 
+    def reads_resolved(self, spec: Spec, entity: E, source: str) -> bool:
+        """Whether the table also reads the rows of ``source`` that a later delivery of a looked-up
+        source resolves (``generator/kinds/resolved.py``): only hubs and links keyed by a looked-up
+        column do; a satellite never does, since it would record a delivery the source never made."""
+        return False
+
     def parent(self, spec: Spec, entity: E) -> str | None:
         """The hub or link whose key keys the table's rows (a satellite's parent, an effectivity
         satellite's link); None for tables with keys of their own."""

@@ -8,6 +8,7 @@ from generator.kinds.base import Kind
 from generator.kinds.data_tests import audit_columns, description_of, not_null, unique
 from generator.kinds.definition import Definition, typed
 from generator.kinds.files import GeneratedFile, render
+from generator.kinds.resolved import lookups_of, resolved_feed, resolved_stage
 from generator.kinds.stage import Derived, Hashed, StageColumn
 from generator.spec.model import Hub, Spec
 
@@ -30,6 +31,9 @@ class HubKind(Kind[Hub]):
     def stage_hubs(self, spec: Spec, hub: Hub, source: str) -> tuple[str, ...]:
         return (hub.name,) if source in self.sources(spec, hub) else ()
 
+    def reads_resolved(self, spec: Spec, hub: Hub, source: str) -> bool:
+        return source in self.sources(spec, hub) and bool(lookups_of(spec, source, hub.columns_in(source)))
+
     def key_columns(self, hub: Hub, source: str) -> list[StageColumn]:
         """The hub's key in the stage of ``source``, for any table that needs it (``stage.py``)."""
         columns = hub.columns_in(source)
@@ -43,11 +47,19 @@ class HubKind(Kind[Hub]):
     def definition(self, spec: Spec, hub: Hub) -> Definition:
         feeds = {feed.source: typed(spec, feed.source, feed.columns)
                  for feed in sorted(hub.feeds, key=lambda f: f.source)}
+        # A key resolved later comes with a delivery of the looked-up source: its batches feed the hub too.
+        later = [feed for feed in sorted(hub.feeds, key=lambda f: f.source)
+                 if self.reads_resolved(spec, hub, feed.source)]
+        feeds |= {resolved_feed(feed.source): typed(spec, feed.source, feed.columns) for feed in later}
+        sources = sorted({feed.source for feed in hub.feeds}
+                         | {s for feed in later for s in lookups_of(spec, feed.source, feed.columns)})
         rows = {"hash": spec.settings.hash, "hash_key": hub.key, "business_key": list(hub.business_key)}
-        return Definition(hub.model, self.name, rows, tuple(feeds), feeds)
+        return Definition(hub.model, self.name, rows, tuple(sources), feeds)
 
     def files(self, spec: Spec, hub: Hub) -> list[GeneratedFile]:
-        stages = [f"stg_{feed.source}" for feed in sorted(hub.feeds, key=lambda f: f.source)]
+        stages = [stage for feed in sorted(hub.feeds, key=lambda f: f.source)
+                  for stage in (f"stg_{feed.source}", *([resolved_stage(feed.source)]
+                                                       if self.reads_resolved(spec, hub, feed.source) else []))]
         nk = hub.business_key[0] if len(hub.business_key) == 1 else list(hub.business_key)
         return [self.table_file(hub, render("hub.sql.j2", hub=hub, stages=stages, nk=nk))]
 

@@ -16,6 +16,7 @@ column of the source or another added column with other values.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from generator.spec.model import Origin, Spec
 
@@ -75,15 +76,40 @@ class StageColumns:
 def stage_columns(spec: Spec, source: str) -> StageColumns:
     """The columns the stage of ``source`` adds: the keys of the hubs its tables need (in spec order),
     then each kind's own columns, in registry order."""
-    from generator.kinds import REGISTRY, by_section  # the registry imports every kind, which import this
+    from generator.kinds import entities  # the registry imports every kind, which import this
 
-    needed = {name for kind in REGISTRY for entity in kind.entities(spec)
-              for name in kind.stage_hubs(spec, entity, source)}
+    return _columns(spec, source, entities(spec))
+
+
+def resolved_stage_columns(spec: Spec, source: str) -> StageColumns:
+    """The columns the stage of the rows of ``source`` resolved later adds (``resolved.py``): those
+    of the tables that read it, the hubs and links keyed by a looked-up column, and no other.
+
+    >>> from generator.spec.model import Feed, Hub, Lookup, Origin, Source, Spec
+    >>> o = Origin("s.yml", 1)
+    >>> orders = Source("orders", "o.csv", "o.csv", (("order_id", "text"), ("customer_id", "text")), o,
+    ...                 lookups=(Lookup("customers", "customer_id", ("person_id",)),))
+    >>> customers = Source("customers", "c.csv", "c.csv", (("customer_id", "text"), ("person_id", "text")), o)
+    >>> hubs = (Hub("order", ("order_id",), (Feed("orders", ("order_id",)),), o),
+    ...         Hub("person", ("person_id",), (Feed("orders", ("person_id",)),), o))
+    >>> [h.name for h in resolved_stage_columns(Spec(sources=(orders, customers), hubs=hubs), "orders").hashed]
+    ['person_hk']
+    """
+    from generator.kinds import entities  # the registry imports every kind, which import this
+
+    return _columns(spec, source, [(kind, entity) for kind, entity in entities(spec)
+                                   if kind.reads_resolved(spec, entity, source)])
+
+
+def _columns(spec: Spec, source: str, readers: list[tuple[Any, Any]]) -> StageColumns:
+    """The columns a stage of ``source`` adds for the tables ``readers`` (kind, entity)."""
+    from generator.kinds import by_section
+
+    needed = {name for kind, entity in readers for name in kind.stage_hubs(spec, entity, source)}
     hubs = by_section("hubs")
     found: list[StageColumn] = [column for hub in spec.hubs if hub.name in needed
                                 for column in hubs.key_columns(hub, source)]
-    found += [column for kind in REGISTRY for entity in kind.entities(spec)
-              for column in kind.stage_columns(spec, entity, source)]
+    found += [column for kind, entity in readers for column in kind.stage_columns(spec, entity, source)]
     return StageColumns(tuple(c for c in found if isinstance(c, Derived)),
                         tuple(c for c in found if isinstance(c, Hashed)),
                         tuple(c for c in found if isinstance(c, AddedHashdiff)))

@@ -30,6 +30,7 @@ from typing import Any
 import yaml
 
 from generator import kinds
+from generator.kinds.resolved import is_resolved_feed
 from generator.spec.model import Spec
 
 DEFINITIONS_FILE = "dbt_vault/hash_definitions.yml"
@@ -68,7 +69,9 @@ def definitions(spec: Spec) -> dict[str, Any]:
         if section is None:
             continue
         definition = kind.definition(spec, entity)
-        sources = {source: _names(columns) for source, columns in sorted(definition.feeds.items())}
+        # Rows resolved later hash the same columns as their source's own stage: not a definition of their own.
+        sources = {source: _names(columns) for source, columns in sorted(definition.feeds.items())
+                   if not is_resolved_feed(source)}
         if kind.name == "hub":
             entry: dict[str, Any] = {"business_key": list(definition.rows["business_key"]), "sources": sources}
         elif section == "links":

@@ -30,10 +30,12 @@ from generator.kinds.files import (
     origins,
     render,
 )
+from generator.kinds.resolved import resolved_stage, resolved_view
 from generator.kinds.satellite import sat_stage
-from generator.kinds.stage import stage_columns
+from generator.kinds.stage import StageColumns, resolved_stage_columns, stage_columns
 from generator.render import drift
 from generator.render.pending import pending_file
+from generator.render.resolved import resolved_file
 from generator.spec.model import (
     Bridge,
     Link,
@@ -92,6 +94,9 @@ def plan(spec: Spec) -> list[GeneratedFile]:
     for source in staged:
         files.append(pending_file(spec, source))
         files.append(_stage(spec, source))
+        if _resolves_later(spec, source):
+            files.append(resolved_file(spec, source))
+            files.append(_stage(spec, source, resolved=True))
     for kind, entity in kinds.entities(spec):
         files += kind.files(spec, entity)
     files += _business_vault(spec)
@@ -246,11 +251,22 @@ def link_key_columns(spec: Spec, link: Link, source: str) -> tuple[str, ...]:
     return spec.link_key_columns(link, source)
 
 
-def _stage(spec: Spec, source: Source) -> GeneratedFile:
-    staged = stage_columns(spec, source.name)  # what each kind's tables need (generator/kinds/stage.py)
-    return GeneratedFile(f"{STAGING}/stg_{source.name}.sql",
-                         render("stage.sql.j2", source=source, derived=staged.derived, hashed=staged.hashed,
-                                added=staged.added),
+def _resolves_later(spec: Spec, source: Source) -> bool:
+    """Whether a hub or link reads the rows of ``source`` that a lookup resolves later (``kinds/resolved.py``)."""
+    return any(kind.reads_resolved(spec, entity, source.name) for kind, entity in kinds.entities(spec))
+
+
+def _stage(spec: Spec, source: Source, resolved: bool = False) -> GeneratedFile:
+    """``stg_<source>.sql``, or with ``resolved`` the stage of its rows resolved later."""
+    staged: StageColumns  # what each kind's tables need (generator/kinds/stage.py)
+    if resolved:
+        staged, name, model = resolved_stage_columns(spec, source.name), resolved_stage(source.name), \
+            resolved_view(source.name)
+    else:
+        staged, name, model = stage_columns(spec, source.name), f"stg_{source.name}", f"pending_{source.name}"
+    return GeneratedFile(f"{STAGING}/{name}.sql",
+                         render("stage.sql.j2", source=source, source_model=model, derived=staged.derived,
+                                hashed=staged.hashed, added=staged.added),
                          source.origin.path, f"source {source.name}")
 
 
@@ -294,6 +310,14 @@ def _staging_yaml(spec: Spec, staged: list[Source]) -> GeneratedFile:
                        + (", with looked-up columns." if source.lookups else ".")})
         models.append({"name": f"stg_{source.name}",
                        "description": f"{source.file} with hash keys, hashdiffs, load time and record source."})
+        if _resolves_later(spec, source):
+            models.append({"name": resolved_view(source.name),
+                           "description": f"Rows of {source.file} from earlier batches whose lookup found nothing "
+                                          "when they were staged and which the batches being staged resolve, "
+                                          "with the batch and load time that resolved them."})
+            models.append({"name": resolved_stage(source.name),
+                           "description": f"{resolved_view(source.name)} with the hash keys of the hubs and links "
+                                          "keyed by a looked-up column (no satellite reads it)."})
     for sat in (*spec.satellites, *spec.multi_active_satellites):
         models.append({"name": sat_stage(sat),
                        "description": f"stg_{sat.source} as {sat.model} reads it: one version per key and load "

@@ -23,7 +23,7 @@ from generator.kinds import REGISTRY
 from generator.kinds import entities as vault_entities
 from generator.kinds.stage import AUDIT_COLUMNS, stage_columns
 from generator.places import BUSINESS_VAULT, DVKIT, LANDING, MARTS, RAW_VAULT, STAGING
-from generator.render import pending
+from generator.render import pending, resolved
 from generator.spec.model import (
     Bridge,
     ComputedSatellite,
@@ -85,7 +85,8 @@ JINJA_OPENERS = ("{{", "{%", "{#")
 # Names of the CTEs of the staging SQL that a looked-up source's name must not take, and the columns
 # it numbers each lookup's deliveries with, which a looked-up column must not take: the pending
 # view's renderer names them.
-PENDING_CTES, PENDING_COLUMNS = pending.PENDING_CTES, pending.PENDING_COLUMNS
+# The view of rows resolved later (generator/render/resolved.py) joins them under the same names.
+PENDING_CTES, PENDING_COLUMNS = pending.PENDING_CTES | resolved.RESOLVED_CTES, pending.PENDING_COLUMNS
 # Landing types PostgreSQL compares with each other without a cast (a lookup's join needs one kind).
 TYPE_KINDS = {"text": "text", "boolean": "boolean", "integer": "number", "bigint": "number", "numeric": "number",
               "double": "number", "date": "time", "timestamp": "time"}
@@ -362,6 +363,12 @@ class _Checker:
             if not rest.endswith(".sql"):
                 continue
             name = Path(rest).stem
+            if len(name) > MAX_IDENTIFIER:  # a name made of a source's, only for some specs (a resolved stage)
+                origin = origins.get(generated.what)
+                self.add(origin.path if origin else generated.spec_file, origin.line if origin else 1,
+                         f"{generated.what} generates the dbt model '{name}', longer than PostgreSQL's "
+                         f"{MAX_IDENTIFIER} characters",
+                         f"shorten the name by {len(name) - MAX_IDENTIFIER} character(s)")
             first = seen.setdefault((project, name), generated.what)
             if first != generated.what:
                 origin = origins.get(generated.what) or origins.get(first)

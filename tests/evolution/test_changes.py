@@ -156,6 +156,22 @@ def test_dvkit_plan_lists_the_tables_and_exits_3_on_a_breaking_change(fresh_db: 
     assert "`dvkit rebuild sat_order_status`" in result.output
 
 
+def test_reading_rows_resolved_later_is_additive_and_feeds_the_looked_up_source() -> None:
+    """A vault built before the resolved stages existed rebuilds its hub and link once, from landing,
+    and the batches of the looked-up source (customers alone) feed them from then on."""
+    result = load_spec(REPO / "vault_spec", REPO)
+    assert result.spec is not None
+    current = definitions(result.spec)
+    for model in ("hub_customer", "link_order_customer"):
+        before = current[model].as_json()
+        before["feeds"] = {k: v for k, v in before["feeds"].items() if k != "orders (lookups resolved later)"}
+        assert compare(before, current[model]) == (ADDITIVE, ["new source orders (lookups resolved later)"])
+        assert "customers" in current[model].sources
+    # Not a satellite, and not a table whose key borrows nothing.
+    assert current["eff_sat_order_customer"].sources == ("orders",)
+    assert "customers" not in current["hub_order"].sources
+
+
 def test_the_repository_spec_has_a_definition_per_vault_table() -> None:
     result = load_spec(REPO / "vault_spec", REPO)
     assert result.spec is not None

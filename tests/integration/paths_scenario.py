@@ -120,7 +120,7 @@ BATCHES: list[dict[str, list[str]]] = [
         "customers": ["c1,ref1,Lisbon,1000", "c2,ref2,Porto,2000", "c3,ref3,Faro,8000"],
         "orders": ["o1,c1,created,2024-01-01 10:00:00,web", "o2,c2,created,2024-01-01 11:00:00,",
                    "o3,c3,created,2024-01-01 12:00:00,shop",
-                   "o4,c9,created,2024-01-01 13:00:00,web"],  # c9 unknown: no customer, no link
+                   "o4,c9,created,2024-01-01 13:00:00,web"],  # c9 unknown: no customer, no link yet
         "items": ["o1,1,sku1,10.00", "o1,2,sku2,5.00", "o2,1,sku1,10.00"],
         "payments": ["o1,1,card,15.00", "o2,1,boleto,10.00", "o2,2,voucher,0.50"],
         "cities": ["LIS,Lisbon,South", "LIS,Lisboa,South", "OPO,Porto,North"],  # LIS: two distinct rows
@@ -128,7 +128,8 @@ BATCHES: list[dict[str, list[str]]] = [
     },
     {  # changes, unchanged re-deliveries and case-only differences
         "customers": ["c1,ref1,Lisbon,1000", "c2,ref2,Braga,4700", "c3, REF3 , faro ,8000",
-                      "c5,ref5,Coimbra,3000"],
+                      "c5,ref5,Coimbra,3000",
+                      "c9,ref9,Evora,7000"],  # o4's customer, alone: o4 is linked, the orders say nothing
         "orders": ["o1,c1,approved,2024-01-01 10:00:00,web",   # status change
                    "o2,c5,created,2024-01-01 11:00:00,",        # moves to ref5: close ref2, open ref5
                    "o3,c3,created,2024-01-01 12:00:00,shop",    # unchanged

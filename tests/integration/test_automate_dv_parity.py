@@ -130,7 +130,10 @@ def test_the_paths_scenario_takes_the_paths_it_claims(paths: Built) -> None:
     assert paths.count("select count(*) from raw_vault.ref_zips") == 3
     assert paths.count("select count(*) from raw_vault.sat_order_state where channel = 'app'") == 2
     assert paths.count("select count(*) from raw_vault.sat_customer_city "
-                       "where record_source <> 'AUTOMATE_DV_SYSTEM'") == 3 + 1 + 1 + 1  # c2: A -> B -> A
+                       "where record_source <> 'AUTOMATE_DV_SYSTEM'") == 3 + 2 + 1 + 1  # c2: A -> B -> A
+    # o4, staged before its customer c9, linked by the batch that brings c9 alone (stg_orders_resolved)
+    assert paths.count("select count(*) from raw_vault.link_order_customer l join raw_vault.hub_order h "
+                       "using (order_hk) where h.order_id = 'o4' and l.load_datetime = '2024-01-02'") == 1
     assert paths.count("select count(*) from raw_vault.xts_order") == 4 + 4 + 3 + 2
     assert paths.count("select count(*) from business_vault.pit_order") > 0
 

@@ -232,8 +232,9 @@ def test_one_run_of_several_batches_sees_each_lookup_as_its_own_batch_did(pg_ser
         one_by_one.build()
     together.build()
     assert row_differences(together.tables(), one_by_one.tables(), ("together", "one by one")) == []
-    with together.db.connect() as conn:  # o1 belonged to ref1 in the first batch, to ref1b in the second
-        assert conn.execute("select count(*) from raw_vault.link_order_customer").fetchone() == (2,)
+    with together.db.connect() as conn:  # o1 belonged to ref1 in the first batch, to ref1b in the second;
+        # o7, staged before c7 arrived, is linked by the second batch although it does not deliver o7 again
+        assert conn.execute("select count(*) from raw_vault.link_order_customer").fetchone() == (3,)
 
 
 def test_a_hub_selected_alone_is_built_before_the_tables_that_refer_to_it(pg_server: Database,

@@ -3,8 +3,8 @@
 A small delivery in Kaggle's format: three orders, of which one customer line is unreadable (a
 field too many, so it is quarantined) and one customer is not delivered at all. The build succeeds,
 both orders point at dim_customer's unknown member and the build says how many. A later batch
-brings the two customers (with their orders again, as a full extract does: an order is linked to
-its customer when it is staged with its customer present), and the next build links them.
+brings the two customers (with their orders again, as a full extract does; the customer rows
+alone would do too: ``test_lookup_resolved_later.py``), and the next build links them.
 """
 
 from __future__ import annotations

@@ -956,7 +956,7 @@ class _FakeDbt:
         sat_stages = {sat_stage(sat): sat for sat in (*self.spec.satellites, *self.spec.multi_active_satellites)}
 
         def rank(model: str) -> int:
-            if model.startswith("pending_"):
+            if model.startswith(("pending_", "resolved_")):
                 return 0
             return 2 if model in sat_stages else 1 if model.startswith("stg_") else 3
 
@@ -966,7 +966,7 @@ class _FakeDbt:
             for incremental in (False, True) if "is_incremental" in body else (False,):
                 sql = self.env.from_string(body).render(self.context(incremental))
                 # Hand-written SQL is checked against the tables' columns; the stand-ins' SQL is not.
-                hand_written = model.startswith(("pending_", "pit_", "bridge_", "as_of_dates"))
+                hand_written = model.startswith(("pending_", "resolved_", "pit_", "bridge_", "as_of_dates"))
                 _parse(model, sql, self.schema() if hand_written else None)
             if model in sat_stages:
                 self._register_sat_stage(model, sat_stages[model])
@@ -993,8 +993,11 @@ class _FakeDbt:
               null_columns: Any, ranked_columns: Any) -> str:
         assert include_source_columns is True and null_columns is None and ranked_columns is None
         pending = self.ident(source_model)
-        assert pending == f"pending_{self.current.removeprefix('stg_')}", (pending, self.current)
-        source = self.spec.source(pending.removeprefix("pending_"))
+        # A source's stage reads its pending view; the stage of its rows resolved later, their view.
+        of = pending.removeprefix("resolved_")
+        resolved = pending.startswith("resolved_") and self.current == f"stg_{of}_resolved"
+        assert resolved or pending == f"pending_{self.current.removeprefix('stg_')}", (pending, self.current)
+        source = self.spec.source(pending.removeprefix("resolved_" if resolved else "pending_"))
         columns = [*source.staged_columns(), *LANDING_COLUMNS]
         assert len(set(columns)) == len(columns), f"{pending} has a column twice: {columns}"
         kinds = {c: TYPE_KINDS[t] for c, t in source.columns}

@@ -585,3 +585,27 @@ def test_two_entities_that_would_generate_one_dbt_model_are_refused(tmp_path: Pa
     messages = _messages(_spec(tmp_path, sources=sources, hubs=hubs, satellites=satellites))
     assert messages == ["vault_spec/satellites.yml:2: source sat_status and satellite status both generate the "
                         "dbt model 'stg_sat_status' (hint: rename one of them)"]
+
+
+def _resolving(tmp_path: Path, name: str, looked_up: str = "customers") -> list[str]:
+    """Source ``name`` borrows customer_city from ``looked_up``, and hub city is keyed by it."""
+    sources = SOURCES.replace("  - name: orders\n", f"  - name: {name}\n").replace(
+        "      order_status: text\n", "      order_status: text\n    lookups:\n"
+        f"      - {{source: {looked_up}, on: customer_id, columns: [customer_city]}}\n").replace(
+        "  - name: customers\n", f"  - name: {looked_up}\n")
+    hubs = (f"hubs:\n  - name: city\n    business_key: customer_city\n    sources:\n"
+            f"      - source: {looked_up}\n      - source: {name}\n")
+    return _messages(_spec(tmp_path, sources=sources, hubs=hubs))
+
+
+def test_a_source_whose_rows_resolve_later_needs_a_name_its_resolved_stage_can_take(tmp_path: Path) -> None:
+    """Hub city reads stg_<source>_resolved, 13 characters more than the source's name."""
+    assert _resolving(tmp_path / "fits", "o" * 50) == []
+    assert _resolving(tmp_path / "long", "o" * 51) == [
+        f"vault_spec/sources.yml:2: source {'o' * 51} generates the dbt model 'stg_{'o' * 51}_resolved', longer "
+        "than PostgreSQL's 63 characters (hint: shorten the name by 1 character(s))"]
+
+
+def test_a_looked_up_source_cannot_take_a_name_of_the_resolved_view(tmp_path: Path) -> None:
+    messages = _resolving(tmp_path, "orders", looked_up="seen")
+    assert any("a looked-up source cannot be called 'seen'" in m for m in messages), messages

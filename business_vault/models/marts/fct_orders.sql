@@ -3,7 +3,8 @@
     lives now, its item count, and the business rules of bsat_order_value and
     bsat_order_delivery (the latest version of each), and whether the source still delivers it
     (sts_order). An order whose customer row has not arrived (or was quarantined) points at
-    dim_customer's unknown member (dvkit_unknown_key()); the build that brings the customer links it. -#}
+    dim_customer's unknown member (dvkit_unknown_key()); the build that brings the customer row,
+    with the order again or alone, links it. -#}
 with orders as (
 
     select
@@ -40,6 +41,17 @@ latest_order_customer_rows as (
         one share a load time; the open one (end date 9999-12-31) sorts first. #}
     {{ dvkit_current_rows(source('raw_vault', 'eff_sat_order_customer'), 'order_hk', ['customer_hk', 'end_date'],
                           tie_breakers=['end_date desc']) }}
+
+),
+
+linked_order_customers as (
+
+    {#- For an order the effectivity satellite holds no row of: the relationship the link learned
+        last. An order staged before its customer row arrived is linked when that row arrives,
+        alone or not (the link also reads the orders a later delivery resolves), while no delivery
+        of the order opened a relationship in the effectivity satellite. #}
+    {{ dvkit_current_rows(source('raw_vault', 'link_order_customer'), 'order_hk', ['customer_hk'],
+                          tie_breakers=['customer_hk']) }}
 
 ),
 
@@ -93,6 +105,17 @@ current_order_customers as (
         customer_hk
     from latest_order_customer_rows
     where end_date = {{ dbt.cast("'9999-12-31 00:00:00'", dbt.type_timestamp()) }}
+
+    union all
+
+    select
+        order_hk,
+        customer_hk
+    from linked_order_customers
+    where not exists (
+        select 1 from latest_order_customer_rows
+        where latest_order_customer_rows.order_hk = linked_order_customers.order_hk
+    )
 
 ),
 

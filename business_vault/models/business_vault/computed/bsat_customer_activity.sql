@@ -1,6 +1,7 @@
 {#- How active a person (customer_unique_id) is, in the current state: the orders they hold now
     (the order-customer relationships still in force in the effectivity satellite, the order
-    being the driving key) and the purchase time of each order's current status. Every customer
+    being the driving key; for an order it holds no row of, the link's, as fct_orders reads it)
+    and the purchase time of each order's current status. Every customer
     of the hub gets a row; one without orders has order_count 0 and no order times. -#}
 with customers as (
 
@@ -39,6 +40,29 @@ latest_order_customer_rows as (
 
 ),
 
+linked_order_customers as (
+
+    {#- For an order the effectivity satellite holds no row of: the relationship the link learned
+        last (an order staged before its customer row arrived, linked when that row arrived alone). #}
+    {{ dvkit_current_rows(source('raw_vault', 'link_order_customer'), 'order_hk', ['customer_hk', 'load_datetime'],
+                          tie_breakers=['customer_hk']) }}
+
+),
+
+linked_only as (
+
+    select
+        order_hk,
+        customer_hk,
+        load_datetime
+    from linked_order_customers
+    where not exists (
+        select 1 from latest_order_customer_rows
+        where latest_order_customer_rows.order_hk = linked_order_customers.order_hk
+    )
+
+),
+
 current_order_status as (
 
     {{ dvkit_current_rows(source('raw_vault', 'sat_order_status'), 'order_hk',
@@ -53,6 +77,13 @@ current_order_customers as (
         customer_hk
     from latest_order_customer_rows
     where end_date = {{ dbt.cast("'9999-12-31 00:00:00'", dbt.type_timestamp()) }}
+
+    union all
+
+    select
+        order_hk,
+        customer_hk
+    from linked_only
 
 ),
 
@@ -94,6 +125,8 @@ used_load_times as (
     select customer_hk, load_datetime from customers
     union all
     select customer_hk, load_datetime from order_customer_versions
+    union all
+    select customer_hk, load_datetime from linked_only
     union all
     select customer_hk, status_load_datetime as load_datetime from order_summary
     where customer_hk is not null
