@@ -51,6 +51,31 @@ SPARK_LANDING = {
                       "payment_type string, payment_value decimal(10, 2)",
     "currency_rates": "load_datetime timestamp_ntz, src_system string, currency_code string, "
                       "currency_label string, rate_to_brl decimal(8, 4)",
+    "batches": "batch_id bigint, load_ts timestamp_ntz",
+    "batch_files": "batch_id bigint, source string, full_extract boolean, rows_quarantined bigint",
+}
+# What dvkit's loader records of each batch (generator/load/landing.py), as the status-tracking
+# satellite reads it: batches 1 and 2 are whole deliveries of 'orders', batch 3 is not.
+BATCH_DDL = """
+create table landing.batches (batch_id bigint, load_ts timestamp);
+create table landing.batch_files (batch_id bigint, source text, full_extract boolean, rows_quarantined bigint);
+"""
+WHOLE_DELIVERIES = {1: True, 2: True, 3: False}
+
+# dvkit's status-tracking satellite (dbt_vault/macros/tables/) on the orders of src_rows, added to the
+# test's copy of the mini project: o4, missing from the whole delivery of batch 2, is deleted there.
+# Lines are numbered in an order both engines agree on (md5 hex text: no NULL, no collation at play).
+STS_FILES = {
+    "models/staging/sts/stg_order_lines.sql": """
+select
+    {{ automate_dv.hash('order_id', 'order_hk') }},
+    batch_id as _batch_id,
+    row_number() over (partition by batch_id order by src_system, md5(coalesce(order_id, ''))) as _source_line,
+    load_datetime
+from {{ source('landing', 'src_rows') }}
+""",
+    "models/raw_vault/sts/sts_order.sql":
+        "{{ dvkit_status_tracking_sat('order_hk', 'stg_order_lines', 'orders', 'crm') }}\n",
 }
 
 # The column types each engine gives the same data (PostgreSQL's information_schema -> Spark).
@@ -140,20 +165,33 @@ def copy_landing(db, spark: SparkSession) -> None:
         spark.createDataFrame(found, schema=schema).write.insertInto(f"landing.{table}", overwrite=True)
 
 
+def add_status_tracking(project: Path) -> None:
+    """The status-tracking satellite and its stage, in the test's copy of the mini project."""
+    for name, text in STS_FILES.items():
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text(text.lstrip())
+    macros = REPO / "dbt_vault" / "macros" / "tables"
+    shutil.copy(macros / "status_tracking_sat.sql", project / "macros")
+    shutil.copy(macros / "spark" / "status_tracking_sat.sql", project / "macros" / "spark_status_tracking_sat.sql")
+    sources = project / "models" / "sources.yml"
+    sources.write_text(sources.read_text() + "      - name: batches\n      - name: batch_files\n")
+
+
 def create_landing(db, spark: SparkSession) -> None:
     with db.connect(autocommit=True) as conn:
         conn.execute(first_tables.LANDING_DDL)
         conn.execute(more_tables.LANDING_DDL)
+        conn.execute(BATCH_DDL)
     for table, ddl in SPARK_LANDING.items():
         spark.sql(f"create table landing.{table} ({ddl}) using parquet")
 
 
 MODELS = {
     "staging": ["stg_orders", "stg_order_extras", "stg_order_customer", "stg_order_payments",
-                "stg_currency_rates"],
+                "stg_currency_rates", "stg_order_lines"],
     "raw_vault": ["hub_order", "hub_customer", "hub_order_multi", "link_order_customer", "sat_order_status",
                   "eff_sat_order_customer", "eff_sat_order_customer_manual", "link_order_payment",
-                  "ma_sat_order_payments", "xts_order", "ref_currency"],
+                  "ma_sat_order_payments", "xts_order", "ref_currency", "sts_order"],
 }
 
 
@@ -262,6 +300,10 @@ def land(db, spark: SparkSession, batches: list[int], load_times: list[datetime]
     """Batches of each test file's landing data, on PostgreSQL, then copied to Spark."""
     for batch in batches:
         first_tables.land(db, batch)
+        with db.connect(autocommit=True) as conn:
+            conn.execute("insert into landing.batches values (%s, %s)", (batch, first_tables.BATCHES[batch][0]))
+            conn.execute("insert into landing.batch_files values (%s, 'orders', %s, 0)",
+                         (batch, WHOLE_DELIVERIES[batch]))
     for load_time in load_times:
         more_tables.land(db, load_time)
     copy_landing(db, spark)
@@ -269,6 +311,7 @@ def land(db, spark: SparkSession, batches: list[int], load_times: list[datetime]
 
 def test_vault_on_spark_is_the_vault_on_postgres(project: Path, fresh_db, spark: SparkSession):
     db = fresh_db
+    add_status_tracking(project)
     create_landing(db, spark)
 
     # ---- first build
@@ -287,8 +330,12 @@ def test_vault_on_spark_is_the_vault_on_postgres(project: Path, fresh_db, spark:
     dbt_both(project, "run", *GHOSTS_ON)
     second = assert_same_vault(db, spark)
     for table in ("hub_order", "link_order_customer", "sat_order_status", "eff_sat_order_customer",
-                  "ma_sat_order_payments", "xts_order", "ref_currency", "link_order_payment"):
+                  "ma_sat_order_payments", "xts_order", "ref_currency", "link_order_payment", "sts_order"):
         assert second[f"raw_vault.{table}"] > first[f"raw_vault.{table}"], table
+    # o4, missing from the whole delivery of batch 2, is deleted at its load time (on both, as compared)
+    assert [tuple(row) for row in spark.sql(
+        "select status, load_datetime from raw_vault.sts_order where order_hk = unhex(md5('O4')) "
+        "order by load_datetime").collect()] == [("present", first_tables.T1), ("deleted", first_tables.T2)]
 
     # the tables are Parquet files
     detail = {row["col_name"]: row["data_type"]
