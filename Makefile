@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed-stamp
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,docs,olist]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,docs,olist,spark]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -11,7 +11,7 @@
 
     It reads only dbt's own context and the vars AutomateDV reads (hash, hash_content_casing,
     null_placeholder_string, concat_string), so it works with the hub release and dvkit's built-in
-    implementation alike. PostgreSQL only, like the rest of the project.
+    implementation alike. On PostgreSQL and on Spark (the digest and the text type dispatch).
 -#}
 {%- macro dvkit_hashdiff(payload, added) -%}
     {%- if not added -%}
@@ -41,23 +41,51 @@
                               ~ "\n        ),\n        case\n            " ~ branches | join("\n            ")
                               ~ "\n            else ''\n        end)" -%}
 
+    {{- return(dvkit_digest(text_expression)) -}}
+{%- endmacro -%}
+
+
+{#- The digest of a text expression as raw bytes, by var('hash'): MD5 (16 bytes) or SHA-256 (32). -#}
+{%- macro dvkit_digest(text_expression) -%}
     {%- set algorithm = var('hash', 'MD5') | string | upper -%}
-    {%- if algorithm == 'MD5' -%}
-        {{- return("decode(md5(" ~ text_expression ~ "), 'hex')") -}}
-    {%- elif algorithm in ['SHA', 'SHA256', 'SHA-256'] -%}
-        {{- return("sha256(convert_to(" ~ text_expression ~ ", 'UTF8'))") -}}
-    {%- else -%}
+    {%- if algorithm not in ['MD5', 'SHA', 'SHA256', 'SHA-256'] -%}
         {{- exceptions.raise_compiler_error("dvkit_hashdiff: var 'hash' must be MD5 or SHA, got '"
                                             ~ algorithm ~ "'") -}}
     {%- endif -%}
+    {{- return(adapter.dispatch('dvkit_digest')(text_expression, algorithm == 'MD5')) -}}
+{%- endmacro -%}
+
+{%- macro default__dvkit_digest(text_expression, is_md5) -%}
+    {%- if is_md5 -%}
+        {{- return("decode(md5(" ~ text_expression ~ "), 'hex')") -}}
+    {%- endif -%}
+    {{- return("sha256(convert_to(" ~ text_expression ~ ", 'UTF8'))") -}}
+{%- endmacro -%}
+
+{#- Spark: md5() and sha2() hash the string's UTF-8 bytes and return hex, unhex() the raw bytes. -#}
+{%- macro spark__dvkit_digest(text_expression, is_md5) -%}
+    {%- if is_md5 -%}
+        {{- return("unhex(md5(" ~ text_expression ~ "))") -}}
+    {%- endif -%}
+    {{- return("unhex(sha2(" ~ text_expression ~ ", 256))") -}}
 {%- endmacro -%}
 
 
 {#- A value as AutomateDV hashes it: text, spaces trimmed, upper case (unless hash_content_casing is
     DISABLED), '' as NULL. -#}
 {%- macro dvkit_standard_value(column) -%}
+    {%- set text = "cast(" ~ column ~ " as " ~ adapter.dispatch('dvkit_text_type')() ~ ")" -%}
     {%- if var('hash_content_casing', 'UPPER') | upper == 'DISABLED' -%}
-        {{- return("nullif(trim(cast(" ~ column ~ " as varchar)), '')") -}}
+        {{- return("nullif(trim(" ~ text ~ "), '')") -}}
     {%- endif -%}
-    {{- return("nullif(upper(trim(cast(" ~ column ~ " as varchar))), '')") -}}
+    {{- return("nullif(upper(trim(" ~ text ~ ")), '')") -}}
+{%- endmacro -%}
+
+{#- PostgreSQL's unbounded VARCHAR; Spark wants a length there, and calls unbounded text STRING. -#}
+{%- macro default__dvkit_text_type() -%}
+    {{- return('varchar') -}}
+{%- endmacro -%}
+
+{%- macro spark__dvkit_text_type() -%}
+    {{- return('string') -}}
 {%- endmacro -%}

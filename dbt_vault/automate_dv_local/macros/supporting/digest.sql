@@ -5,11 +5,16 @@
     backslashes as escapes and fail on values such as 'c:\temp'.
 -#}
 {%- macro digest(text_expression) -%}
+    {{- return(adapter.dispatch('digest', 'automate_dv')(text_expression)) -}}
+{%- endmacro -%}
+
+
+{%- macro default__digest(text_expression) -%}
     {%- set algorithm = var('hash', 'MD5') | string | upper -%}
     {%- if algorithm == 'MD5' -%}
-        {{- "decode(md5(" ~ text_expression ~ "), 'hex')" -}}
+        {{- return("decode(md5(" ~ text_expression ~ "), 'hex')") -}}
     {%- elif algorithm in ['SHA', 'SHA256', 'SHA-256'] -%}
-        {{- "sha256(convert_to(" ~ text_expression ~ ", 'UTF8'))" -}}
+        {{- return("sha256(convert_to(" ~ text_expression ~ ", 'UTF8'))") -}}
     {%- else -%}
         {{- exceptions.raise_compiler_error(
             "automate_dv: var 'hash' must be MD5 or SHA, got '" ~ algorithm ~ "'") -}}

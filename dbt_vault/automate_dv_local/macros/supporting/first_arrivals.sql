@@ -14,8 +14,8 @@ with staged as (
     {%- for model in models %}
     select
         {{ ([pk] + key_columns + extra_columns) | join(",\n        ") }},
-        cast({{ src_ldts }} as timestamp) as {{ src_ldts }},
-        cast({{ src_source }} as text) as {{ src_source }}
+        cast({{ src_ldts }} as {{ automate_dv.type_timestamp() }}) as {{ src_ldts }},
+        cast({{ src_source }} as {{ automate_dv.type_string() }}) as {{ src_source }}
     from {{ ref(model) }}
     where {{ pk }} is not null
     {%- for column in required %}

@@ -3,6 +3,13 @@
     hex digits (32 for MD5, 64 for SHA-256), stored as those ASCII bytes - not as zero bytes.
 -#}
 {%- macro ghost_key() -%}
-    {%- set hex_digits = 32 if (var('hash', 'MD5') | string | upper) == 'MD5' else 64 -%}
-    {{- "convert_to(repeat('0', " ~ hex_digits ~ "), 'UTF8')" -}}
+    {{- return(adapter.dispatch('ghost_key', 'automate_dv')()) -}}
+{%- endmacro -%}
+
+{%- macro ghost_key_digits() -%}
+    {{- return(32 if (var('hash', 'MD5') | string | upper) == 'MD5' else 64) -}}
+{%- endmacro -%}
+
+{%- macro default__ghost_key() -%}
+    {{- return("convert_to(repeat('0', " ~ automate_dv.ghost_key_digits() ~ "), 'UTF8')") -}}
 {%- endmacro -%}

@@ -65,17 +65,17 @@
 {%- set output_columns = key_columns + [start_date, end_date, eff, src_ldts, src_source] -%}
 {#- what a closing row copies from the open row it ends (the driving key is the same) -#}
 {%- set carried_columns = [pk] + sfk_columns + extra_columns + [start_date, src_source] -%}
-{%- set open_end = "timestamp '9999-12-31 00:00:00'" -%}
+{%- set open_end = automate_dv.timestamp_literal('9999-12-31 00:00:00') -%}
 
 with staged_rows as (
     -- rows with every key; the casts fix the table's types
     select
         {{ key_columns | join(",\n        ") }},
-        cast({{ start_date }} as timestamp) as {{ start_date }},
-        cast({{ end_date }} as timestamp) as {{ end_date }},
-        cast({{ eff }} as timestamp) as {{ eff }},
-        cast({{ src_ldts }} as timestamp) as {{ src_ldts }},
-        cast({{ src_source }} as text) as {{ src_source }}
+        cast({{ start_date }} as {{ automate_dv.type_timestamp() }}) as {{ start_date }},
+        cast({{ end_date }} as {{ automate_dv.type_timestamp() }}) as {{ end_date }},
+        cast({{ eff }} as {{ automate_dv.type_timestamp() }}) as {{ eff }},
+        cast({{ src_ldts }} as {{ automate_dv.type_timestamp() }}) as {{ src_ldts }},
+        cast({{ src_source }} as {{ automate_dv.type_string() }}) as {{ src_source }}
     from {{ ref(source_model) }}
     where {{ pk }} is not null
     {%- for column in dfk_columns + sfk_columns %}

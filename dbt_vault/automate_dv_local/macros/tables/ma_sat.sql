@@ -64,10 +64,10 @@ with staged_rows as (
     select
         {{ ([pk] + cdk_columns + payload_columns + extra_columns + [hashdiff]) | join(",\n        ") }},
         {%- for eff in eff_columns %}
-        cast({{ eff }} as timestamp) as {{ eff }},
+        cast({{ eff }} as {{ automate_dv.type_timestamp() }}) as {{ eff }},
         {%- endfor %}
-        cast({{ src_ldts }} as timestamp) as {{ src_ldts }},
-        cast({{ src_source }} as text) as {{ src_source }}
+        cast({{ src_ldts }} as {{ automate_dv.type_timestamp() }}) as {{ src_ldts }},
+        cast({{ src_source }} as {{ automate_dv.type_string() }}) as {{ src_source }}
     from {{ ref(source_model) }}
     where {{ pk }} is not null
     {%- for column in cdk_columns %}
@@ -102,7 +102,7 @@ latest_stored_sets as (
     select
         stored_rows.{{ pk }},
         stored_rows.{{ src_ldts }} as latest_ldts,
-        array_agg(stored_rows.{{ hashdiff }} order by stored_rows.{{ hashdiff }}) as stored_signature
+        {{ automate_dv.sorted_array_agg('stored_rows.' ~ hashdiff) }} as stored_signature
     from stored_rows
     where stored_rows.{{ src_ldts }} = (
         select max(newest.{{ src_ldts }}) from stored_rows as newest
@@ -125,7 +125,7 @@ staged_sets as (
     select
         {{ pk }},
         {{ src_ldts }},
-        array_agg({{ hashdiff }} order by {{ hashdiff }}) as set_signature
+        {{ automate_dv.sorted_array_agg(hashdiff) }} as set_signature
     from later_rows
     group by {{ pk }}, {{ src_ldts }}
 ),

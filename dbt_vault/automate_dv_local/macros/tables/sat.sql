@@ -62,10 +62,10 @@ with staged_rows as (
     select
         {{ ([pk, hashdiff] + payload_columns + extra_columns) | join(",\n        ") }},
         {%- for eff in eff_columns %}
-        cast({{ eff_sources.get(eff, eff) }} as timestamp) as {{ eff }},
+        cast({{ eff_sources.get(eff, eff) }} as {{ automate_dv.type_timestamp() }}) as {{ eff }},
         {%- endfor %}
-        cast({{ src_ldts }} as timestamp) as {{ src_ldts }},
-        cast({{ src_source }} as text) as {{ src_source }}
+        cast({{ src_ldts }} as {{ automate_dv.type_timestamp() }}) as {{ src_ldts }},
+        cast({{ src_source }} as {{ automate_dv.type_string() }}) as {{ src_source }}
     from {{ ref(source_model) }}
     where {{ pk }} is not null
 ),
@@ -104,7 +104,7 @@ later_rows as (
     -- first build: nothing is stored yet
     select
         staged_rows.*,
-        cast(null as bytea) as stored_hashdiff
+        cast(null as {{ automate_dv.type_binary() }}) as stored_hashdiff
     from staged_rows
 ),
 {%- endif %}
@@ -148,10 +148,10 @@ select
     null as {{ column }},
     {%- endfor %}
     {%- for eff in eff_columns %}
-    timestamp '1900-01-01 00:00:00' as {{ eff }},
+    {{ automate_dv.timestamp_literal('1900-01-01 00:00:00') }} as {{ eff }},
     {%- endfor %}
-    timestamp '1900-01-01 00:00:00' as {{ src_ldts }},
-    text 'AUTOMATE_DV_SYSTEM' as {{ src_source }}
+    {{ automate_dv.timestamp_literal('1900-01-01 00:00:00') }} as {{ src_ldts }},
+    {{ automate_dv.string_literal_typed('AUTOMATE_DV_SYSTEM') }} as {{ src_source }}
 {%- if is_incremental() %}
 where not exists (
     select 1 from {{ this }} as stored

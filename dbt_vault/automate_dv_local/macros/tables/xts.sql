@@ -110,8 +110,8 @@ with staged_rows as (
         {%- for column in extra_columns %}
         {{ column }},
         {%- endfor %}
-        cast({{ src_ldts }} as timestamp) as {{ src_ldts }},
-        cast({{ src_source }} as text) as {{ src_source }}
+        cast({{ src_ldts }} as {{ automate_dv.type_timestamp() }}) as {{ src_ldts }},
+        cast({{ src_source }} as {{ automate_dv.type_string() }}) as {{ src_source }}
     from {{ source['relation'] }}
     where {{ pk }} is not null
     {%- if not loop.last %}
