@@ -149,5 +149,7 @@ def counts(spark: SparkSession, database: str) -> list[tuple[str, int]]:
     """Rows of every table of ``database`` on Spark, by name (views left out)."""
     if not spark.catalog.databaseExists(database):
         return []
-    tables = sorted(t.name for t in spark.catalog.listTables(database) if t.tableType != "VIEW")
+    # dbt's `__dbt_tmp` relations of an incremental run are temporary views: only stored tables count.
+    tables = sorted(t.name for t in spark.catalog.listTables(database)
+                    if t.tableType in ("MANAGED", "EXTERNAL") and not t.isTemporary)
     return [(name, int(spark.table(f"{database}.{name}").count())) for name in tables]

@@ -38,6 +38,9 @@ LOCAL_SETTINGS = {
     "spark.sql.session.timeZone": "UTC",
     # Overwriting batches replaces only their partitions: copying a batch again is idempotent.
     "spark.sql.sources.partitionOverwriteMode": "dynamic",
+    # Landing is partitioned by `_batch_id`, a name the Hive metastore's filter syntax cannot parse:
+    # Spark lists the partitions and prunes them itself.
+    "spark.sql.hive.metastorePartitionPruning": "false",
 }
 
 
@@ -57,7 +60,7 @@ class SparkPlaces:
         """The Spark settings of a local session on these folders."""
         return {**LOCAL_SETTINGS,
                 "spark.sql.warehouse.dir": str(self.warehouse.absolute()),
-                "javax.jdo.option.ConnectionURL":
+                "spark.hadoop.javax.jdo.option.ConnectionURL":
                     f"jdbc:derby:;databaseName={self.metastore.absolute()};create=true",
                 # Derby writes its log into the working directory unless told otherwise.
                 "spark.driver.extraJavaOptions": f"-Dderby.system.home={self.metastore.parent.absolute()}"}

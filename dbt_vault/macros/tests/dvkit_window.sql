@@ -40,14 +40,18 @@
     {%- endif -%}
     {#- landing.batches is written by `dvkit load`, outside dbt: no source() for it. -#}
     {%- set load_times -%}
-        select string_agg(distinct quote_literal(load_ts::text) || '::timestamp', ', ')
+        select distinct {{ dbt.cast("load_ts", dbt.type_string()) }}
         from landing.batches
         where batch_id between {{ batches[0] }} and {{ batches[1] }}
+        order by 1
     {%- endset -%}
-    {%- set listed = run_query(load_times).columns[0].values()[0] -%}
+    {%- set listed = [] -%}
+    {%- for load_ts in run_query(load_times).columns[0].values() -%}
+        {%- do listed.append("cast('" ~ load_ts ~ "' as timestamp)") -%}
+    {%- endfor -%}
     {#- no batch in the range (a build with nothing pending): the build added no row #}
     {%- if not listed -%}
         {%- do return('false') -%}
     {%- endif -%}
-    {%- do return('load_datetime in (' ~ listed ~ ')') -%}
+    {%- do return('load_datetime in (' ~ listed | join(', ') ~ ')') -%}
 {% endmacro %}
