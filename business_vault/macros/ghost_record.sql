@@ -11,3 +11,8 @@
 {% macro dvkit_ghost_date() -%}
     cast('1900-01-01 00:00:00' as {{ dbt.type_timestamp() }})
 {%- endmacro %}
+
+{#- Spark calls bytes BINARY; casting the text gives its UTF-8 bytes, as PostgreSQL's bytea does. -#}
+{% macro spark__dvkit_ghost_key() -%}
+    cast('{{ "0" * 32 }}' as binary)
+{%- endmacro %}
