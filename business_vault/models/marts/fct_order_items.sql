@@ -62,8 +62,8 @@ final as (
         coalesce(products.product_id, {{ dvkit_unknown_key() }}) as product_id,
         coalesce(sellers.seller_id, {{ dvkit_unknown_key() }}) as seller_id,
         current_prices.shipping_limit_date as shipping_limit_at,
-        current_prices.price,
-        current_prices.freight_value,
+        {{ dvkit_money('current_prices.price') }} as price,
+        {{ dvkit_money('current_prices.freight_value') }} as freight_value,
         cast(current_status.order_purchase_timestamp as date) as purchase_date
     from order_items
     inner join orders

@@ -25,7 +25,7 @@ final as (
         current_payments.payment_sequential,
         current_payments.payment_type,
         current_payments.payment_installments,
-        current_payments.payment_value
+        {{ dvkit_money('current_payments.payment_value') }} as payment_value
     from current_payments
     inner join orders
         on current_payments.order_hk = orders.order_hk

@@ -38,8 +38,8 @@ item_totals as (
 
     select
         order_items.order_hk,
-        sum(current_item_prices.price) as items_value,
-        sum(current_item_prices.freight_value) as freight_value,
+        sum({{ dvkit_money('current_item_prices.price') }}) as items_value,
+        sum({{ dvkit_money('current_item_prices.freight_value') }}) as freight_value,
         max(current_item_prices.load_datetime) as load_datetime
     from order_items
     inner join current_item_prices
@@ -52,7 +52,7 @@ payment_totals as (
 
     select
         order_hk,
-        sum(payment_value) as payment_value,
+        sum({{ dvkit_money('payment_value') }}) as payment_value,
         max(load_datetime) as load_datetime
     from current_payments
     group by order_hk
