@@ -946,10 +946,17 @@ class _FakeDbt:
                 dateadd=lambda part, n, expr: f"({expr} + ({n}) * interval '1 {self.ident(part)}')",
                 date_trunc=lambda part, expr: f"date_trunc('{self.ident(part)}', {expr})"),
             "dvkit_status_tracking_sat": self.status_tracking_sat,
+            "dvkit_first_per": self.first_per,
             "automate_dv": namespace(stage=self.stage, hub=self.hub, link=self.link, sat=self.sat,
                                      ma_sat=self.ma_sat, eff_sat=self.eff_sat, xts=self.xts,
                                      ref_table=self.ref_table),
         }
+
+    def first_per(self, group_by: str, order_by: str, columns: str = "*", caller: Any = None) -> str:
+        """``dvkit_first_per`` (dbt_vault/macros/staging/first_per.sql) as PostgreSQL's DISTINCT ON."""
+        for name in group_by.split(","):
+            self.ident(name.strip())
+        return f"select distinct on ({group_by}) {columns} {caller()} order by {order_by}"
 
     def render_all(self) -> None:
         # Every (multi-active) satellite reads a view of its source's stage.
