@@ -170,9 +170,11 @@ def add_status_tracking(project: Path) -> None:
     for name, text in STS_FILES.items():
         (project / name).parent.mkdir(parents=True, exist_ok=True)
         (project / name).write_text(text.lstrip())
-    macros = REPO / "dbt_vault" / "macros" / "tables"
-    shutil.copy(macros / "status_tracking_sat.sql", project / "macros")
-    shutil.copy(macros / "spark" / "status_tracking_sat.sql", project / "macros" / "spark_status_tracking_sat.sql")
+    macros = REPO / "dbt_vault" / "macros"
+    shutil.copy(macros / "tables" / "status_tracking_sat.sql", project / "macros")
+    # Its one row per group, per engine (DISTINCT ON, or row_number on Spark).
+    shutil.copy(macros / "staging" / "first_per.sql", project / "macros")
+    shutil.copy(macros / "staging" / "spark" / "first_per.sql", project / "macros" / "spark_first_per.sql")
     sources = project / "models" / "sources.yml"
     sources.write_text(sources.read_text() + "      - name: batches\n      - name: batch_files\n")
 

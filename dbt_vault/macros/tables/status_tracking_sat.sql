@@ -17,6 +17,7 @@
                                                              delete_flag)) -}}
 {%- endmacro -%}
 
+{#- One body for every engine: the lines that keep one row per group use dvkit_first_per. -#}
 {%- macro default__dvkit_status_tracking_sat(src_pk, source_model, source_name, record_source, delete_flag) -%}
 {%- set first_batch = env_var('DVKIT_BATCH_FROM', '0') -%}
 {%- set last_batch = env_var('DVKIT_BATCH_TO', '9223372036854775807') -%}
@@ -25,18 +26,17 @@
 with delivered as (
 
     {#- Each key's status in each delivery holding it: its last line there decides. #}
-    select distinct on ({{ src_pk }}, _batch_id)
-        {{ src_pk }} as tracked_key,
-        _batch_id as batch_id,
-        load_datetime,
-        {%- if delete_flag %}
-        cast(case when {{ delete_flag }} then 'deleted' else 'present' end as {{ text }}) as status
-        {%- else %}
-        cast('present' as {{ text }}) as status
-        {%- endif %}
+    {%- if delete_flag %}
+    {%- set status = "case when " ~ delete_flag ~ " then 'deleted' else 'present' end" %}
+    {%- else %}
+    {%- set status = "'present'" %}
+    {%- endif %}
+    {% call dvkit_first_per(src_pk ~ ', _batch_id', src_pk ~ ', _batch_id, _source_line desc',
+                            src_pk ~ ' as tracked_key, _batch_id as batch_id, load_datetime, cast('
+                            ~ status ~ ' as ' ~ text ~ ') as status') %}
     from {{ ref(source_model) }}
     where {{ src_pk }} is not null
-    order by {{ src_pk }}, _batch_id, _source_line desc
+    {% endcall %}
 
 ),
 
@@ -56,9 +56,9 @@ whole_deliveries as (
 stored as (
 
     {%- if is_incremental() %}
-    select distinct on ({{ src_pk }}) {{ src_pk }} as tracked_key, status
+    {% call dvkit_first_per(src_pk, src_pk ~ ', load_datetime desc', src_pk ~ ' as tracked_key, status') %}
     from {{ this }}
-    order by {{ src_pk }}, load_datetime desc
+    {% endcall %}
     {%- else %}
     select tracked_key, status from delivered where false
     {%- endif %}
