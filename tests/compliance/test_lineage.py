@@ -441,9 +441,11 @@ def test_a_changed_model_is_compiled_again(olist: tuple[Path, Spec, Database]) -
     """Runs last: it edits a mart of the module's project."""
     root, spec, db = olist
     model = root / "business_vault" / "models" / "marts" / "fct_order_items.sql"
-    model.write_text(model.read_text(encoding="utf-8").replace(
-        "current_prices.price,", "current_prices.price,\n        current_prices.price * 2 as double_price,"),
-        encoding="utf-8")
+    anchor = "current_prices.shipping_limit_date as shipping_limit_at,"
+    text = model.read_text(encoding="utf-8")
+    assert anchor in text, "the mart changed: pick another line to add a column after"
+    model.write_text(text.replace(anchor, anchor + "\n        current_prices.price * 2 as double_price,"),
+                     encoding="utf-8")
     assert manifest_problem(root, "business_vault") is not None
     node = lineage(root, spec, db, "fct_order_items.double_price")
     assert manifest_problem(root, "business_vault") is None
