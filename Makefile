@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint docs validate generate check bench bench-replay db-stop clean
+.PHONY: install demo test lint docs validate generate check bench bench-spark bench-replay db-stop clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,11 +41,19 @@ check: $(STAMP)
 	$(BIN)/dvkit validate
 	$(BIN)/dvkit generate --check
 
-# The raw vault build against its hand-written lower bound, per scale factor (bench/results.json).
+# The raw vault build against its hand-written lower bound, per scale factor (bench/results.json),
+# then the Spark benchmark below.
 # Quick run: make bench BENCH_SCALES="0.1"
 BENCH_SCALES ?= 0.1 1 5
 bench: $(STAMP)
 	$(BIN)/python -m bench.vault $(BENCH_SCALES)
+	$(BIN)/python -m bench.spark $(BENCH_SPARK_SCALES)
+
+# The raw vault, business vault and marts built on Spark (local mode) and on PostgreSQL, side by side.
+# Quick run: make bench-spark BENCH_SPARK_SCALES="0.1"
+BENCH_SPARK_SCALES ?= 1 5
+bench-spark: $(STAMP)
+	$(BIN)/python -m bench.spark $(BENCH_SPARK_SCALES)
 
 bench-replay: $(STAMP)
 	$(BIN)/python -m bench.replay --period month --compare-per-batch

@@ -44,6 +44,8 @@ BUILTIN_MARKER = ".dvkit-builtin"
 BATCH_ENV = ("DVKIT_BATCH_FROM", "DVKIT_BATCH_TO")  # the batch range the staging models read
 HUB_HOST = ("hub.getdbt.com", 443)
 BUILTIN_KIND = "dvkit built-in"
+# Where a Spark build parks an installed release while it runs dvkit's own macros (generator.spark.build).
+PARKED_RELEASE = Path(".dvkit") / "automate_dv-release"
 
 Log = Callable[[str], None]
 
@@ -80,6 +82,8 @@ def _hub_reachable(timeout: float = 2.0) -> bool:
 
 def resolve_automate_dv(project_dir: Path, mode: str = "auto", log: Log = lambda _: None) -> PackageChoice:
     """Make ``automate_dv`` importable by the dbt project and say which implementation it is."""
+    if mode != "builtin":
+        restore_parked_release(project_dir)  # left parked by a Spark build that was killed
     dbt_dir = project_dir / DBT_PROJECT
     installed = dbt_dir / "dbt_packages" / "automate_dv"
     is_builtin = (installed / BUILTIN_MARKER).exists()
@@ -102,6 +106,18 @@ def resolve_automate_dv(project_dir: Path, mode: str = "auto", log: Log = lambda
         shutil.rmtree(installed)
     shutil.copytree(source, installed)
     return PackageChoice(BUILTIN_KIND, _package_version(source))
+
+
+def restore_parked_release(project_dir: Path) -> None:
+    """Put a release parked by a Spark build back into ``dbt_packages`` (dvkit's copy makes way)."""
+    parked = project_dir / PARKED_RELEASE
+    if not parked.is_dir():
+        return
+    installed = project_dir / DBT_PROJECT / "dbt_packages" / "automate_dv"
+    if installed.exists():
+        shutil.rmtree(installed)
+    installed.parent.mkdir(parents=True, exist_ok=True)
+    parked.rename(installed)
 
 
 @dataclass

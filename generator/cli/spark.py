@@ -6,6 +6,7 @@ import click
 from rich.table import Column, Table
 
 from generator.cli.common import NO_WAIT, err, friendly, hold_vault, out, project_spec, resolve_project, say
+from generator.errors import DvkitError
 
 
 @click.group()
@@ -48,12 +49,24 @@ def spark_status(ctx: click.Context) -> None:
 @friendly
 def spark_sql(ctx: click.Context, query: str) -> None:
     """Run one Spark SQL query on the project's tables and print its rows (tab-separated)."""
+    from pyspark.errors import PySparkException
+
     from generator.spark.session import SparkPlaces, local_session
 
-    frame = local_session(SparkPlaces.of(resolve_project(ctx))).sql(query)
-    out.print("\t".join(frame.columns), markup=False)
-    for row in frame.collect():
-        out.print("\t".join("" if value is None else str(value) for value in row), markup=False)
+    session = local_session(SparkPlaces.of(resolve_project(ctx)))
+    try:
+        frame = session.sql(query)
+        rows = frame.collect()
+    except PySparkException as error:
+        # Spark's message names the table or column it could not resolve; its plan is left out.
+        message = str(error).split("\n", 1)[0]
+        raise DvkitError(f"Spark could not run the query: {message}",
+                         hint="`dvkit spark status` lists the tables; `describe <table>` lists a table's columns")\
+            from None
+    # click, not rich: rich would expand the tabs into spaces, and the rows are meant for other tools.
+    click.echo("\t".join(frame.columns))
+    for row in rows:
+        click.echo("\t".join("" if value is None else str(value) for value in row))
 
 
 @spark.command("reset")

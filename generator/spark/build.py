@@ -13,6 +13,11 @@ vault is rebuilt whole when its inputs stop being plain appends:
 - a batch arrived whose load time is older than one already built (a late batch);
 
 then the build stops and says to run ``dvkit spark reset`` and build again.
+
+AutomateDV's release has no Spark implementations (its Spark-like platform is Databricks), so a
+Spark build always runs dvkit's own macros. A release installed in ``dbt_vault/dbt_packages`` for
+PostgreSQL is parked under ``.dvkit/`` for the Spark build and put back after it (also by the next
+build, should a build be killed in between), so PostgreSQL's builds keep using it.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator.build import resolve_automate_dv, run_dbt
+from generator.build import BUILTIN_MARKER, PARKED_RELEASE, resolve_automate_dv, restore_parked_release, run_dbt
 from generator.db import Database
 from generator.errors import DvkitError
 from generator.evolution.state import files_digest
@@ -52,6 +57,9 @@ class SparkBuild:
     row_counts: list[tuple[str, int]] = field(default_factory=list)
     business_counts: list[tuple[str, int]] = field(default_factory=list)
     seconds: float = 0.0
+    # Where the time went: "session and landing" (the JVM's start, the copy of new batches),
+    # "raw vault", "business vault and marts" (each one dbt build), "row counts".
+    phases: dict[str, float] = field(default_factory=dict)
 
     @property
     def idle(self) -> bool:
@@ -67,6 +75,7 @@ def build_on_spark(project_dir: Path, db: Database, spec: Spec, log: Log = lambd
                    progress: Log | None = None) -> SparkBuild:
     """Copy the new batches to Spark and build the raw vault, business vault and marts there."""
     started = time.monotonic()
+    clock = _Clock()
     places = SparkPlaces.of(project_dir)
     spark = local_session(places)
     copy_landing(db, spark, spec, places.warehouse.parent / "incoming", log=log)
@@ -78,6 +87,7 @@ def build_on_spark(project_dir: Path, db: Database, spec: Spec, log: Log = lambd
     landed = spark.sql(f"select batch_id, load_ts from {LANDING}.batches order by batch_id").collect()
     pending = [row for row in landed if row[0] > last_built]
     result = SparkBuild()
+    result.phases["session and landing"] = clock.lap()
     if not pending:
         log("nothing new to build on Spark")
         result.seconds = time.monotonic() - started
@@ -85,15 +95,16 @@ def build_on_spark(project_dir: Path, db: Database, spec: Spec, log: Log = lambd
     _refuse_rebuilds(project_dir, digest, last_built, landed, pending)
     result.batch_from, result.batch_to = pending[0][0], pending[-1][0]
     log(f"building batches {result.batch_from}..{result.batch_to} on Spark")
-    # The release has no Spark implementations (its spark-like platform is Databricks): dvkit's own it is.
-    resolve_automate_dv(project_dir, "builtin", log)
-    _run(project_dir, db, ["build", *TARGET], (result.batch_from, result.batch_to), progress, DBT_PROJECT,
-         "the raw vault")
+    with builtin_automate_dv(project_dir, log):
+        _run(project_dir, db, ["build", *TARGET], (result.batch_from, result.batch_to), progress, DBT_PROJECT,
+             "the raw vault")
+    result.phases["raw vault"] = clock.lap()
     if any((project_dir / BUSINESS_PROJECT / "models").rglob("*.sql")):
         # The dbt unit tests' fixtures are PostgreSQL's SQL (bytea keys); they test the models' logic,
         # which PostgreSQL's build checks: on Spark the models and their data tests run.
         _run(project_dir, db, ["build", *TARGET, "--exclude-resource-type", "unit_test"], None, progress,
              BUSINESS_PROJECT, "the business vault and marts")
+        result.phases["business vault and marts"] = clock.lap()
     spark.createDataFrame([(result.batch_from, result.batch_to, models_digest(project_dir),
                             dt.datetime.now().replace(microsecond=0))],
                           "batch_from bigint, batch_to bigint, models_digest string, built_at timestamp_ntz") \
@@ -101,8 +112,40 @@ def build_on_spark(project_dir: Path, db: Database, spec: Spec, log: Log = lambd
     result.row_counts = counts(spark, spec.naming.raw_vault_schema)
     result.business_counts = [(f"{schema}.{name}", rows) for schema in ("business_vault", "marts")
                               for name, rows in counts(spark, schema)]
+    result.phases["row counts"] = clock.lap()
     result.seconds = time.monotonic() - started
     return result
+
+
+class _Clock:
+    """Seconds since the last lap."""
+
+    def __init__(self) -> None:
+        self.last = time.monotonic()
+
+    def lap(self) -> float:
+        now = time.monotonic()
+        seconds, self.last = now - self.last, now
+        return round(seconds, 2)
+
+
+@contextlib.contextmanager
+def builtin_automate_dv(project_dir: Path, log: Log = lambda _: None) -> Iterator[None]:
+    """dvkit's own AutomateDV macros for the duration of a Spark build; an installed release is
+    parked under ``.dvkit/`` meanwhile and put back afterwards (see the module's docstring)."""
+    installed = project_dir / DBT_PROJECT / "dbt_packages" / "automate_dv"
+    parked = project_dir / PARKED_RELEASE
+    restore_parked_release(project_dir)
+    if installed.is_dir() and not (installed / BUILTIN_MARKER).exists():
+        log("AutomateDV's release has no Spark macros: dvkit's own build on Spark; "
+            "the installed release is put back afterwards")
+        parked.parent.mkdir(parents=True, exist_ok=True)
+        installed.rename(parked)
+    try:
+        resolve_automate_dv(project_dir, "builtin", log)
+        yield
+    finally:
+        restore_parked_release(project_dir)
 
 
 def _refuse_rebuilds(project_dir: Path, digest: str | None, last_built: int, landed: list, pending: list) -> None:
