@@ -34,6 +34,8 @@ LOCAL_SETTINGS = {
     "spark.master": "local[*]",
     "spark.sql.shuffle.partitions": "4",
     "spark.ui.enabled": "false",
+    # dvkit prints a line per finished model; Spark's stage bars would write over them.
+    "spark.ui.showConsoleProgress": "false",
     # Load times are wall-clock times without a zone (PostgreSQL's `timestamp`): read and shown as is.
     "spark.sql.session.timeZone": "UTC",
     # Overwriting batches replaces only their partitions: copying a batch again is idempotent.
@@ -95,7 +97,11 @@ def local_session(places: SparkPlaces) -> SparkSession:
     builder = SparkSession.builder.appName("dvkit")
     for key, value in places.settings().items():
         builder = builder.config(key, value)
-    return builder.enableHiveSupport().getOrCreate()
+    session = builder.enableHiveSupport().getOrCreate()
+    # Spark's warnings are for its operators (e.g. "using an existing Spark session" on every dbt
+    # model); its errors still reach dvkit, which reports them.
+    session.sparkContext.setLogLevel("ERROR")
+    return session
 
 
 def _java_home() -> bool:
