@@ -104,18 +104,8 @@ def _build(engine: str, root: Path, db: Any, spec: Any) -> tuple[float, dict[str
     if engine != "spark":  # the business vault's run, the plan, the lock and the row counts
         phases["business vault and marts, plan and counts"] = round(seconds - phases["raw vault"], 2)
     nodes = {**_node_seconds(root), **{f"{name} (business vault)": value for name, value in
-                                       _node_seconds_of(root / BUSINESS_RESULTS).items()}}
+                                       _node_seconds(root, BUSINESS_RESULTS).items()}}
     return seconds, phases, _slowest(nodes)
-
-
-def _node_seconds_of(path: Path) -> dict[str, float]:
-    if not path.exists():
-        return {}
-    seconds: dict[str, float] = {}
-    for node in json.loads(path.read_text(encoding="utf-8"))["results"]:
-        name = "(data tests)" if node["unique_id"].startswith("test.") else node["unique_id"].rsplit(".", 1)[-1]
-        seconds[name] = seconds.get(name, 0.0) + float(node["execution_time"])
-    return seconds
 
 
 def one_run(scale: float, engine: str) -> dict[str, Any]:

@@ -325,9 +325,10 @@ def raw_vault_build(db: Any, spec: Any, project: Path = REPO, mode: str = "built
     return sum(result.run_seconds), _node_seconds(project)
 
 
-def _node_seconds(project: Path = REPO) -> dict[str, float]:
-    """Each model's own time in the last dbt run (dbt's run_results.json); data tests summed up."""
-    path = project / DBT_RESULTS
+def _node_seconds(project: Path = REPO, results_file: Path = DBT_RESULTS) -> dict[str, float]:
+    """Each model's own time in the last dbt run (dbt's run_results.json, of the raw vault's
+    project unless ``results_file`` says another); data tests summed up."""
+    path = project / results_file
     results = json.loads(path.read_text(encoding="utf-8"))["results"] if path.exists() else []
     seconds: dict[str, float] = {"(data tests)": 0.0}
     for node in results:

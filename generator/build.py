@@ -80,12 +80,17 @@ def _hub_reachable(timeout: float = 2.0) -> bool:
         return False
 
 
+def installed_automate_dv(project_dir: Path) -> Path:
+    """Where `dbt deps` installs AutomateDV, and where dvkit copies its own implementation."""
+    return project_dir / DBT_PROJECT / "dbt_packages" / "automate_dv"
+
+
 def resolve_automate_dv(project_dir: Path, mode: str = "auto", log: Log = lambda _: None) -> PackageChoice:
     """Make ``automate_dv`` importable by the dbt project and say which implementation it is."""
     if mode != "builtin":
         restore_parked_release(project_dir)  # left parked by a Spark build that was killed
     dbt_dir = project_dir / DBT_PROJECT
-    installed = dbt_dir / "dbt_packages" / "automate_dv"
+    installed = installed_automate_dv(project_dir)
     is_builtin = (installed / BUILTIN_MARKER).exists()
     if mode in ("auto", "hub") and installed.is_dir() and not is_builtin:
         return PackageChoice("hub release (installed)", _package_version(installed))
@@ -113,7 +118,7 @@ def restore_parked_release(project_dir: Path) -> None:
     parked = project_dir / PARKED_RELEASE
     if not parked.is_dir():
         return
-    installed = project_dir / DBT_PROJECT / "dbt_packages" / "automate_dv"
+    installed = installed_automate_dv(project_dir)
     if installed.exists():
         shutil.rmtree(installed)
     installed.parent.mkdir(parents=True, exist_ok=True)

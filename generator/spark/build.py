@@ -31,7 +31,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator.build import BUILTIN_MARKER, PARKED_RELEASE, resolve_automate_dv, restore_parked_release, run_dbt
+from generator.build import (
+    BUILTIN_MARKER,
+    PARKED_RELEASE,
+    installed_automate_dv,
+    resolve_automate_dv,
+    restore_parked_release,
+    run_dbt,
+)
 from generator.db import Database
 from generator.errors import DvkitError
 from generator.evolution.state import files_digest
@@ -133,7 +140,7 @@ class _Clock:
 def builtin_automate_dv(project_dir: Path, log: Log = lambda _: None) -> Iterator[None]:
     """dvkit's own AutomateDV macros for the duration of a Spark build; an installed release is
     parked under ``.dvkit/`` meanwhile and put back afterwards (see the module's docstring)."""
-    installed = project_dir / DBT_PROJECT / "dbt_packages" / "automate_dv"
+    installed = installed_automate_dv(project_dir)
     parked = project_dir / PARKED_RELEASE
     restore_parked_release(project_dir)
     if installed.is_dir() and not (installed / BUILTIN_MARKER).exists():

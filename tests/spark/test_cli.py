@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 
 from generator.db import URL_ENV, Database, ensure_database
-from generator.load.landing import load_batch
 from generator.render.plan import plan
 from generator.render.writer import write
 from generator.spec.validate import load_spec
 
 from ..conftest import REPO
 from ..integration.project import make_project
+from .items import deliver_items
 
 pytest.importorskip("pyspark")
 pytestmark = [pytest.mark.db, pytest.mark.dbt, pytest.mark.spark]
@@ -49,13 +49,6 @@ SECOND = "item_id,note,price\na,changed,1.75\nd,fourth,4\n"
 JOINED = "from raw_vault.sat_item_details sat join raw_vault.hub_item hub using (item_hk)"
 
 
-def _deliver(root: Path, db: Database, spec, name: str, text: str, load_ts: dt.datetime) -> None:  # type: ignore[no-untyped-def]
-    folder = root / "data" / name
-    folder.mkdir(parents=True)
-    (folder / "items.csv").write_text(text, encoding="utf-8")
-    load_batch(db, spec, folder, load_ts)
-
-
 def test_build_status_query_and_reset_from_the_command_line(pg_server: Database, tmp_path: Path) -> None:
     db = Database(**{**pg_server.__dict__, "dbname": "spark_cli"})
     ensure_database(pg_server, db.dbname)
@@ -70,7 +63,7 @@ def test_build_status_query_and_reset_from_the_command_line(pg_server: Database,
         return done
 
     assert "no Spark tables yet" in dvkit("spark", "status").stdout
-    _deliver(root, db, spec, "b1", FIRST, dt.datetime(2021, 1, 31))
+    deliver_items(root, db, spec, "b1", FIRST, dt.datetime(2021, 1, 31))
     built = dvkit("build", "--target", "spark")
     assert built.returncode == 0, built.stdout + built.stderr
     assert "built batches 1..1 on Spark" in built.stdout and "hub_item" in built.stdout
@@ -94,7 +87,7 @@ def test_build_status_query_and_reset_from_the_command_line(pg_server: Database,
     changed = load_spec(root / "vault_spec", root).spec
     assert changed is not None
     write(plan(changed), root)
-    _deliver(root, db, changed, "b2", SECOND, dt.datetime(2021, 2, 28))
+    deliver_items(root, db, changed, "b2", SECOND, dt.datetime(2021, 2, 28))
     refused = dvkit("build", "--target", "spark")
     assert refused.returncode == 1 and "generated models changed" in refused.stderr
     assert "dvkit spark reset" in refused.stderr

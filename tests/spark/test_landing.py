@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from generator.db import Database, ensure_database
-from generator.load.landing import load_batch
 from generator.spark.landing import copied_batches, copy_landing
 from generator.spark.session import SparkPlaces, local_session
 from generator.spec.model import Spec
 
 from ..integration.project import make_project
+from .items import deliver_items
 
 pytest.importorskip("pyspark")
 pytestmark = [pytest.mark.db, pytest.mark.spark]
@@ -66,13 +66,6 @@ def project(pg_server: Database, tmp_path_factory: pytest.TempPathFactory) -> tu
     return root, db, spec
 
 
-def _deliver(root: Path, db: Database, spec: Spec, name: str, text: str, load_ts: dt.datetime) -> None:
-    folder = root / "data" / name
-    folder.mkdir(parents=True)
-    (folder / "items.csv").write_text(text, encoding="utf-8")
-    load_batch(db, spec, folder, load_ts)
-
-
 def _postgres_rows(db: Database) -> list[tuple]:
     with db.connect() as conn:
         return conn.execute(f"select {COLUMNS} from landing.items order by _batch_id, _source_line").fetchall()
@@ -86,7 +79,7 @@ def _spark_rows(spark) -> list[tuple]:  # type: ignore[no-untyped-def]
 
 def test_batches_are_copied_row_for_row_once_each(project: tuple[Path, Database, Spec], spark) -> None:  # type: ignore[no-untyped-def]
     root, db, spec = project
-    _deliver(root, db, spec, "b1", FIRST, T1)
+    deliver_items(root, db, spec, "b1", FIRST, T1)
     first = copy_landing(db, spark, spec, root / ".dvkit" / "spark" / "incoming")
     assert first.batches == [1] and first.rows == {"items": 3}
     assert _spark_rows(spark) == _postgres_rows(db)
@@ -96,7 +89,7 @@ def test_batches_are_copied_row_for_row_once_each(project: tuple[Path, Database,
     assert rows["a"][2] == "10.50"  # the scale as delivered, which a hash diff of the text sees
     assert rows["b"][3] == dt.datetime(2021, 1, 2, 3, 4, 5, 500000) and rows["a"][6] == T1
 
-    _deliver(root, db, spec, "b2", SECOND, T2)
+    deliver_items(root, db, spec, "b2", SECOND, T2)
     second = copy_landing(db, spark, spec, root / ".dvkit" / "spark" / "incoming")
     assert second.batches == [2] and second.rows == {"items": 2}
     assert _spark_rows(spark) == _postgres_rows(db)
